@@ -1,0 +1,142 @@
+//! Loopback sockets for tests: listeners on port 0, connections with timeouts, one-shot servers.
+//!
+//! Port 0 asks the operating system for any free port, so tests never collide with each other,
+//! with a student's own server on 5555, or with a second run of the suite.
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use crate::watchdog;
+
+/// How long a test's own socket waits for one read or write before giving up.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A listener on `127.0.0.1`, on a port the operating system chose.
+pub fn listener() -> TcpListener {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .expect("could not bind 127.0.0.1:0; is the loopback interface up?")
+}
+
+/// A listener on `[::1]`, or `None` where this machine has no IPv6 loopback.
+pub fn listener_v6() -> Option<TcpListener> {
+    TcpListener::bind((Ipv6Addr::LOCALHOST, 0)).ok()
+}
+
+/// The address a listener was given, with the port the operating system chose.
+pub fn addr_of(listener: &TcpListener) -> SocketAddr {
+    listener
+        .local_addr()
+        .expect("a bound listener always has a local address")
+}
+
+/// An address on which nothing listens: bound for a moment, then closed.
+pub fn closed_port() -> SocketAddr {
+    addr_of(&listener())
+}
+
+/// Connects to `addr` with read and write timeouts of [`IO_TIMEOUT`], so the test's side of the
+/// conversation never blocks for ever.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, watchdog::scaled(IO_TIMEOUT))
+        .unwrap_or_else(|error| panic!("could not connect to the server at {addr}: {error}"));
+    set_timeouts(&stream);
+    stream
+}
+
+/// Gives `stream` read and write timeouts of [`IO_TIMEOUT`].
+pub fn set_timeouts(stream: &TcpStream) {
+    let timeout = Some(watchdog::scaled(IO_TIMEOUT));
+    stream
+        .set_read_timeout(timeout)
+        .and_then(|()| stream.set_write_timeout(timeout))
+        .expect("could not set socket timeouts");
+}
+
+/// Accepts one connection, with [`IO_TIMEOUT`] set on it.
+pub fn accept(listener: &TcpListener) -> TcpStream {
+    let (stream, _) = listener
+        .accept()
+        .expect("the test's listener could not accept a connection");
+    set_timeouts(&stream);
+    stream
+}
+
+/// True for the errors a read or write timeout produces: `WouldBlock` on Unix, `TimedOut` on
+/// Windows.
+pub fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// A test's own server: a listener on port 0 and a thread that serves exactly one connection.
+pub struct OneShot<T> {
+    addr: SocketAddr,
+    handle: thread::JoinHandle<T>,
+}
+
+impl<T: Send + 'static> OneShot<T> {
+    /// Binds `127.0.0.1:0` and serves the first connection with `handler` on a new thread.
+    pub fn start(handler: impl FnOnce(TcpStream) -> T + Send + 'static) -> Self {
+        Self::on(listener(), handler)
+    }
+
+    /// Serves the first connection to `listener` with `handler` on a new thread.
+    pub fn on(
+        listener: TcpListener,
+        handler: impl FnOnce(TcpStream) -> T + Send + 'static,
+    ) -> Self {
+        let addr = addr_of(&listener);
+        let handle = thread::spawn(move || handler(accept(&listener)));
+        OneShot { addr, handle }
+    }
+
+    /// Where to connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Waits for the handler to finish and returns what it returned; fails the test if the
+    /// handler panicked or did not finish within the watchdog's default limit.
+    pub fn finish(self) -> T {
+        match watchdog::join(
+            self.handle,
+            watchdog::DEFAULT_LIMIT,
+            "the test's server to finish",
+        ) {
+            Ok(value) => value,
+            Err(payload) => panic!(
+                "the test's own server failed: {}",
+                watchdog::panic_message(&*payload)
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn a_one_shot_server_serves_one_client() {
+        let server = OneShot::start(|mut stream| {
+            let mut request = String::new();
+            stream.read_to_string(&mut request).unwrap();
+            request
+        });
+        let mut client = connect(server.addr());
+        client.write_all(b"hello").unwrap();
+        drop(client);
+        assert_eq!(server.finish(), "hello");
+    }
+
+    #[test]
+    fn nothing_listens_on_a_closed_port() {
+        let error = TcpStream::connect(closed_port()).expect_err("nothing should be listening");
+        assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+    }
+}

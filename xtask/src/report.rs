@@ -1,0 +1,325 @@
+//! Grading a chapter (build its crate, run its tests, give each a verdict) and showing the
+//! result: as lines for people, or as JSON for autograders.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use crate::cargo::{self, Build};
+use crate::libtest;
+use crate::shell::{self, Shell, Tone};
+use crate::verdict::{self, Verdict};
+use crate::workbook::{Chapter, Workbook, slash};
+
+/// Which crate of a chapter is graded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Side {
+    /// The student's exercise crate.
+    Exercise,
+    /// The reference solution.
+    Solution,
+}
+
+impl Side {
+    pub fn word(self) -> &'static str {
+        match self {
+            Side::Exercise => "exercise",
+            Side::Solution => "solution",
+        }
+    }
+}
+
+/// The verdict on one test.
+pub struct TestReport {
+    /// The test function's name, as in the test file (`parses_an_ipv6_address`).
+    pub name: String,
+    pub verdict: Verdict,
+    pub points: u32,
+}
+
+/// What grading a chapter's crate gave.
+pub enum Graded {
+    Tests(Vec<TestReport>),
+    /// It does not compile: the compiler's errors.
+    Broken(Vec<String>),
+}
+
+/// A graded chapter.
+pub struct ChapterReport<'a> {
+    pub chapter: &'a Chapter,
+    pub side: Side,
+    pub graded: Graded,
+}
+
+impl ChapterReport<'_> {
+    pub fn tests(&self) -> &[TestReport] {
+        match &self.graded {
+            Graded::Tests(tests) => tests,
+            Graded::Broken(_) => &[],
+        }
+    }
+
+    /// How many tests passed, and how many there are (none are known when it does not compile).
+    pub fn passed(&self) -> usize {
+        self.tests()
+            .iter()
+            .filter(|t| t.verdict == Verdict::Passed)
+            .count()
+    }
+
+    pub fn points(&self) -> (u32, u32) {
+        let earned = self
+            .tests()
+            .iter()
+            .filter(|t| t.verdict == Verdict::Passed)
+            .map(|t| t.points)
+            .sum();
+        let possible = self.tests().iter().map(|t| t.points).sum();
+        (earned, possible)
+    }
+
+    /// True when it compiles and every test passed.
+    pub fn all_passed(&self) -> bool {
+        matches!(self.graded, Graded::Tests(_)) && self.passed() == self.tests().len()
+    }
+
+    pub fn crate_dir(&self) -> std::path::PathBuf {
+        match self.side {
+            Side::Exercise => self.chapter.exercise_dir(),
+            Side::Solution => self.chapter.solution_dir(),
+        }
+    }
+}
+
+/// Builds and tests one side of a chapter.
+pub fn grade<'a>(
+    workbook: &Workbook,
+    chapter: &'a Chapter,
+    side: Side,
+    timeout: Duration,
+) -> Result<ChapterReport<'a>> {
+    let (package, dir) = match side {
+        Side::Exercise => (&chapter.exercise, chapter.exercise_dir()),
+        Side::Solution => (&chapter.solution, chapter.solution_dir()),
+    };
+    let program = match cargo::build_tests(&workbook.root, package)? {
+        Build::Broken(errors) => {
+            return Ok(ChapterReport {
+                chapter,
+                side,
+                graded: Graded::Broken(errors),
+            });
+        }
+        Build::Ready(program) => program,
+    };
+    let crate_dir = workbook.root.join(dir);
+    let names = libtest::list(&program, &crate_dir)?;
+    let run = libtest::run(&program, &crate_dir, &names, timeout)?;
+    // In the order of the test file, which is the order in which a student meets them.
+    let source =
+        std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default();
+    let mut names = names;
+    names.sort_by_key(|full_name| {
+        let name = full_name.rsplit("::").next().unwrap_or(full_name);
+        source.find(&format!("fn {name}(")).unwrap_or(usize::MAX)
+    });
+    let tests = names
+        .iter()
+        .map(|full_name| {
+            let name = full_name
+                .strip_prefix("tests::")
+                .unwrap_or(full_name)
+                .to_owned();
+            TestReport {
+                verdict: verdict::classify(full_name, &run, &workbook.root, timeout),
+                points: chapter.points_for(&name),
+                name,
+            }
+        })
+        .collect();
+    Ok(ChapterReport {
+        chapter,
+        side,
+        graded: Graded::Tests(tests),
+    })
+}
+
+/// `keeps_a_partial_line` → `keeps a partial line`; a nested module is kept as a prefix.
+pub fn readable(name: &str) -> String {
+    name.replace("::", ": ").replace('_', " ")
+}
+
+/// The tone of a verdict's word.
+fn tone(verdict: &Verdict) -> Tone {
+    match verdict {
+        Verdict::Passed => Tone::Good,
+        Verdict::Todo { .. } | Verdict::Ignored => Tone::Pending,
+        Verdict::Failed { .. } | Verdict::TimedOut { .. } | Verdict::Panicked { .. } => Tone::Bad,
+    }
+}
+
+/// The compiler errors shown in full; the rest are counted.
+const ERRORS_SHOWN: usize = 2;
+/// The lines shown of each compiler error.
+const ERROR_LINES: usize = 16;
+
+/// Prints one graded chapter: a line per test, then the score.
+pub fn print_chapter(shell: &mut Shell, report: &ChapterReport) {
+    let chapter = report.chapter;
+    shell.status(
+        Tone::Good,
+        "Checking",
+        format!(
+            "{} · {} {}",
+            chapter.id,
+            chapter.title,
+            shell::dim(&format!("({})", slash(&report.crate_dir())))
+        ),
+    );
+    match &report.graded {
+        Graded::Broken(errors) => {
+            shell.status(
+                Tone::Bad,
+                "broken",
+                "it does not compile yet; the compiler says:",
+            );
+            for error in errors.iter().take(ERRORS_SHOWN) {
+                let lines: Vec<&str> = error.lines().collect();
+                shell.detail(
+                    lines
+                        .iter()
+                        .take(ERROR_LINES)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                if lines.len() > ERROR_LINES {
+                    shell.detail(shell::dim("…"));
+                }
+                shell.line("");
+            }
+            if errors.len() > ERRORS_SHOWN {
+                let more = errors.len() - ERRORS_SHOWN;
+                shell.detail(shell::dim(&format!(
+                    "… and {more} more error{}; fix these first, the rest often follow",
+                    if more == 1 { "" } else { "s" }
+                )));
+            }
+        }
+        Graded::Tests(tests) => {
+            for test in tests {
+                shell.status(
+                    tone(&test.verdict),
+                    test.verdict.word(),
+                    readable(&test.name),
+                );
+                if let Some(message) = test.verdict.message() {
+                    shell.detail(shell::dim(&message));
+                }
+            }
+        }
+    }
+}
+
+/// Prints the score line and what to do next.
+pub fn print_score(shell: &mut Shell, workbook: &Workbook, report: &ChapterReport) {
+    let chapter = report.chapter;
+    let total = report.tests().len();
+    let (points, possible) = report.points();
+    match &report.graded {
+        Graded::Broken(_) => shell.status(
+            Tone::Bad,
+            "Score",
+            format!(
+                "no tests ran: {} must compile first",
+                slash(&report.crate_dir())
+            ),
+        ),
+        Graded::Tests(_) => {
+            let points = if possible as usize == total {
+                String::new()
+            } else {
+                format!(" ({points}/{possible} points)")
+            };
+            let tone = if report.all_passed() {
+                Tone::Good
+            } else {
+                Tone::Bad
+            };
+            shell.status(
+                tone,
+                "Score",
+                format!("{}/{total} tests passed{points}", report.passed()),
+            );
+        }
+    }
+    if report.side == Side::Solution {
+        return;
+    }
+    if report.all_passed() {
+        let next = match workbook.next_after(chapter) {
+            Some(next) => format!(
+                "{} is done. Next: {} ({}), `cargo xtask check {}`",
+                chapter.id, next.id, next.title, next.id
+            ),
+            None => format!(
+                "{} is done, and it was the last chapter. Well done!",
+                chapter.id
+            ),
+        };
+        shell.status(Tone::Good, "Done", next);
+    } else {
+        shell.status(
+            Tone::Info,
+            "Read",
+            format!(
+                "{} (chapter {} of the book)",
+                slash(&chapter.book_page()),
+                chapter.number
+            ),
+        );
+        shell.status(
+            Tone::Info,
+            "Stuck?",
+            format!(
+                "{} shows a hint",
+                shell::command(&format!("cargo xtask hint {}", chapter.id))
+            ),
+        );
+    }
+}
+
+/// One graded chapter as JSON, for autograders.
+pub fn to_json(report: &ChapterReport) -> Value {
+    let (points, possible) = report.points();
+    let tests: Vec<Value> = report
+        .tests()
+        .iter()
+        .map(|test| {
+            json!({
+                "name": test.name,
+                "verdict": test.verdict.word(),
+                "message": test.verdict.message(),
+                "points": if test.verdict == Verdict::Passed { test.points } else { 0 },
+                "max_points": test.points,
+            })
+        })
+        .collect();
+    let errors = match &report.graded {
+        Graded::Broken(errors) => errors.clone(),
+        Graded::Tests(_) => Vec::new(),
+    };
+    json!({
+        "chapter": report.chapter.id,
+        "title": report.chapter.title,
+        "side": report.side.word(),
+        "compiled": errors.is_empty(),
+        "compile_errors": errors,
+        "tests": tests,
+        "passed": report.passed(),
+        "total": report.tests().len(),
+        "points": points,
+        "max_points": possible,
+    })
+}

@@ -1,0 +1,288 @@
+//! `cargo xtask verify`: the instructor's and CI's proof that the workbook grades what it claims.
+//!
+//! 1. The manifest, the folders and `SUMMARY.md` agree.
+//! 2. The tooling's own tests pass (`cargo test` on everything but the chapters).
+//! 3. For every chapter, every test passes on the solution and fails on the untouched stub; a
+//!    test that passes on the stub grades nothing, and is named.
+//!
+//! It ends with one line, `verify: N passed, M failed`, counting those checks.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::cargo;
+use crate::report::{self, Graded, Side};
+use crate::shell::{self, Shell, Tone};
+use crate::verdict::Verdict;
+use crate::workbook::{Chapter, Workbook, slash};
+
+/// Counts of checks that passed and failed.
+#[derive(Default)]
+struct Tally {
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn add(&mut self, ok: bool, count: usize) {
+        if ok {
+            self.passed += count;
+        } else {
+            self.failed += count;
+        }
+    }
+}
+
+/// Runs `verify`; true when every check passed.
+pub fn run(
+    workbook: &Workbook,
+    shell: &mut Shell,
+    queries: &[String],
+    timeout: Duration,
+) -> Result<bool> {
+    let chapters: Vec<&Chapter> = if queries.is_empty() {
+        workbook.chapters.iter().collect()
+    } else {
+        queries
+            .iter()
+            .map(|q| workbook.chapter(q))
+            .collect::<Result<_>>()?
+    };
+    let mut tally = Tally::default();
+
+    let problems = workbook.problems();
+    if problems.is_empty() {
+        shell.status(
+            Tone::Good,
+            "tidy",
+            "the manifest, the folders and SUMMARY.md agree",
+        );
+    } else {
+        for problem in &problems {
+            shell.status(Tone::Bad, "untidy", problem);
+        }
+    }
+    tally.add(problems.is_empty(), problems.len().max(1));
+
+    if queries.is_empty() {
+        tooling_tests(workbook, shell, &mut tally)?;
+    }
+
+    let packages: Vec<&str> = chapters
+        .iter()
+        .flat_map(|c| [c.solution.as_str(), c.exercise.as_str()])
+        .collect();
+    shell.status(
+        Tone::Good,
+        "Compiling",
+        format!("{} chapter crates", packages.len()),
+    );
+    cargo::warm(&workbook.root, &packages);
+    for chapter in chapters {
+        verify_chapter(workbook, shell, chapter, timeout, &mut tally)?;
+    }
+
+    shell.line("");
+    shell.line(format!(
+        "verify: {} passed, {} failed",
+        tally.passed, tally.failed
+    ));
+    Ok(tally.failed == 0)
+}
+
+/// Runs `cargo test` on the tooling (the runner, the test kit, everything but the chapters).
+fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> Result<()> {
+    shell.status(
+        Tone::Good,
+        "Testing",
+        "the tooling (cargo test, without the chapter crates)",
+    );
+    let mut command = cargo::cargo();
+    command
+        .current_dir(&workbook.root)
+        .args(["test", "--workspace", "--quiet"]);
+    for chapter in &workbook.chapters {
+        command.args([
+            "--exclude",
+            &chapter.exercise,
+            "--exclude",
+            &chapter.solution,
+        ]);
+    }
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run cargo test")?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (passed, failed) = test_totals(&stdout);
+    let ok = output.status.success();
+    if ok {
+        shell.status(Tone::Good, "passed", format!("{passed} tooling tests"));
+    } else {
+        shell.status(
+            Tone::Bad,
+            "failed",
+            format!("the tooling's tests: {passed} passed, {failed} failed"),
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        shell.detail(tail(&format!("{stdout}\n{stderr}"), 60));
+    }
+    tally.add(true, passed);
+    tally.add(false, failed);
+    if !ok && failed == 0 {
+        tally.add(false, 1);
+    }
+    Ok(())
+}
+
+/// Grades one chapter's solution and stub.
+fn verify_chapter(
+    workbook: &Workbook,
+    shell: &mut Shell,
+    chapter: &Chapter,
+    timeout: Duration,
+    tally: &mut Tally,
+) -> Result<()> {
+    let label = format!("{} · {}", chapter.id, chapter.title);
+    if let Some(changed) = local_changes(workbook, chapter) {
+        shell.status(
+            Tone::Bad,
+            "changed",
+            format!("{label}: {changed} has local changes; verify grades the untouched stub (`git stash` them first)"),
+        );
+        tally.add(false, 1);
+        return Ok(());
+    }
+
+    let solution = report::grade(workbook, chapter, Side::Solution, timeout)?;
+    let stub = report::grade(workbook, chapter, Side::Exercise, timeout)?;
+    let mut complaints: Vec<String> = Vec::new();
+
+    match &solution.graded {
+        Graded::Broken(errors) => complaints.push(format!(
+            "the solution does not compile:\n{}",
+            errors.first().map(String::as_str).unwrap_or_default()
+        )),
+        Graded::Tests(tests) if tests.is_empty() => {
+            complaints.push("the chapter has no tests".to_owned())
+        }
+        Graded::Tests(tests) => {
+            for test in tests.iter().filter(|t| t.verdict != Verdict::Passed) {
+                complaints.push(format!(
+                    "`{}` {} on the solution: {}",
+                    test.name,
+                    test.verdict.word(),
+                    test.verdict.message().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    match &stub.graded {
+        Graded::Broken(errors) => complaints.push(format!(
+            "the stub does not compile, and it must, so a student starts from green code:\n{}",
+            errors.first().map(String::as_str).unwrap_or_default()
+        )),
+        Graded::Tests(tests) => {
+            for test in tests {
+                match test.verdict {
+                    Verdict::Passed => complaints.push(format!(
+                        "`{}` passes on the untouched stub, so it grades nothing",
+                        test.name
+                    )),
+                    Verdict::Ignored => {
+                        complaints.push(format!("`{}` is ignored, so it grades nothing", test.name))
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    let count = solution.tests().len();
+    if complaints.is_empty() {
+        shell.status(
+            Tone::Good,
+            "verified",
+            format!("{label}: {count} tests pass on the solution and fail on the stub"),
+        );
+        tally.add(true, count);
+    } else {
+        shell.status(Tone::Bad, "FAILED", &label);
+        for complaint in &complaints {
+            shell.detail(format!("- {}", complaint.replace('\n', "\n  ")));
+        }
+        tally.add(true, count.saturating_sub(complaints.len()));
+        tally.add(false, complaints.len());
+    }
+    Ok(())
+}
+
+/// The exercise folder, when git says it differs from the last commit.
+fn local_changes(workbook: &Workbook, chapter: &Chapter) -> Option<String> {
+    let dir = slash(&chapter.exercise_dir());
+    let output = Command::new("git")
+        .current_dir(&workbook.root)
+        .args(["status", "--porcelain", "--", &dir])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    // Not a git checkout (a downloaded copy): nothing to compare with.
+    if !output.status.success() || output.stdout.is_empty() {
+        return None;
+    }
+    Some(dir)
+}
+
+/// Adds up libtest's `test result: ok. 12 passed; 0 failed; …` lines.
+fn test_totals(stdout: &str) -> (usize, usize) {
+    let number_before = |line: &str, word: &str| -> usize {
+        line.split(';')
+            .find_map(|part| {
+                part.trim()
+                    .strip_suffix(word)?
+                    .trim()
+                    .rsplit(' ')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or(0)
+    };
+    stdout
+        .lines()
+        .filter(|line| line.starts_with("test result: "))
+        .fold((0, 0), |(passed, failed), line| {
+            (
+                passed + number_before(line, "passed"),
+                failed + number_before(line, "failed"),
+            )
+        })
+}
+
+/// The last `count` lines of `text`.
+fn tail(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.len().saturating_sub(count);
+    let mut shown = lines[start..].join("\n");
+    if start > 0 {
+        shown = format!(
+            "{}\n{shown}",
+            shell::dim(&format!("… ({start} lines above)"))
+        );
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adds_up_libtest_totals() {
+        let stdout = "running 3 tests\n...\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\ntest result: FAILED. 5 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n";
+        assert_eq!(test_totals(stdout), (8, 2));
+    }
+}

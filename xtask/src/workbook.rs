@@ -1,0 +1,464 @@
+//! The workbook on disk: the chapter manifest (`chapters.toml`) and the folders it names.
+//!
+//! The manifest is the one list of chapters. Everything else is derived from it or checked
+//! against it: chapter `ch3` with slug `framing` lives in `exercises/ch03-framing/`,
+//! `solutions/ch03-framing/` and `book/src/ch03-framing/`, and `book/src/SUMMARY.md` lists it
+//! third. [`Workbook::problems`] says where the tree and the manifest disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+use serde::Deserialize;
+
+/// The manifest's file name, at the workbook's root.
+pub const MANIFEST: &str = "chapters.toml";
+
+/// The workbook: where it is and its chapters, in order.
+pub struct Workbook {
+    pub root: PathBuf,
+    pub chapters: Vec<Chapter>,
+}
+
+/// One chapter, as the manifest describes it.
+#[derive(Debug)]
+pub struct Chapter {
+    /// 1 for `ch1`.
+    pub number: u32,
+    /// `ch1`.
+    pub id: String,
+    /// `tcp-ip`: the part of the folder names after the number.
+    pub slug: String,
+    pub title: String,
+    /// The exercise crate's package name.
+    pub exercise: String,
+    /// The solution crate's package name.
+    pub solution: String,
+    /// Revealed one at a time by `cargo xtask hint`.
+    pub hints: Vec<String>,
+    /// Points per test where a test is worth more than one.
+    pub points: BTreeMap<String, u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    chapter: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: String,
+    slug: String,
+    title: String,
+    exercise: String,
+    solution: String,
+    hints: Vec<String>,
+    #[serde(default)]
+    points: BTreeMap<String, u32>,
+}
+
+impl Chapter {
+    /// `ch01-tcp-ip`: the folder name under `exercises/`, `solutions/` and `book/src/`.
+    pub fn dir_name(&self) -> String {
+        format!("ch{:02}-{}", self.number, self.slug)
+    }
+
+    /// The exercise crate's folder, relative to the root.
+    pub fn exercise_dir(&self) -> PathBuf {
+        Path::new("exercises").join(self.dir_name())
+    }
+
+    /// The solution crate's folder, relative to the root.
+    pub fn solution_dir(&self) -> PathBuf {
+        Path::new("solutions").join(self.dir_name())
+    }
+
+    /// The chapter's first book page, relative to the root.
+    pub fn book_page(&self) -> PathBuf {
+        Path::new("book/src").join(self.dir_name()).join("index.md")
+    }
+
+    /// The one test file, shared by the exercise and the solution, relative to the root.
+    pub fn tests_file(&self) -> PathBuf {
+        self.exercise_dir().join("src/tests.rs")
+    }
+
+    /// The points a test is worth (1 unless the manifest says otherwise).
+    pub fn points_for(&self, test: &str) -> u32 {
+        self.points.get(test).copied().unwrap_or(1)
+    }
+
+    /// True when `query` names this chapter: `ch3`, `3`, `ch03`, `03`, `framing` or
+    /// `ch03-framing`, in any case.
+    pub fn is_named(&self, query: &str) -> bool {
+        let query = query.trim().to_ascii_lowercase();
+        let number = query.strip_prefix("ch").unwrap_or(&query);
+        number.parse::<u32>().is_ok_and(|n| n == self.number)
+            || query == self.slug
+            || query == self.dir_name()
+    }
+}
+
+impl Workbook {
+    /// The workbook at `root`, or the one that holds the current folder.
+    pub fn find(root: Option<&Path>) -> Result<Self> {
+        match root {
+            Some(root) => Self::load(root),
+            None => {
+                let here = std::env::current_dir().context("cannot read the current folder")?;
+                let root = here
+                    .ancestors()
+                    .find(|folder| folder.join(MANIFEST).is_file())
+                    .with_context(|| {
+                        format!(
+                            "no {MANIFEST} in {} or any folder above it; run `cargo xtask` inside the workbook",
+                            here.display()
+                        )
+                    })?;
+                Self::load(root)
+            }
+        }
+    }
+
+    /// Reads and checks the manifest at `root`.
+    pub fn load(root: &Path) -> Result<Self> {
+        let path = root.join(MANIFEST);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the chapter manifest {}", path.display()))?;
+        let chapters = parse_manifest(&text)
+            .with_context(|| format!("the chapter manifest {} is broken", path.display()))?;
+        Ok(Workbook {
+            root: root.to_path_buf(),
+            chapters,
+        })
+    }
+
+    /// The chapter that `query` names, or an error that lists the chapters there are.
+    pub fn chapter(&self, query: &str) -> Result<&Chapter> {
+        if let Some(chapter) = self.chapters.iter().find(|c| c.is_named(query)) {
+            return Ok(chapter);
+        }
+        let known: Vec<String> = self
+            .chapters
+            .iter()
+            .map(|c| format!("{} ({})", c.id, c.slug))
+            .collect();
+        bail!(
+            "there is no chapter `{query}`; the chapters are {}",
+            known.join(", ")
+        )
+    }
+
+    /// The chapter after `chapter`, if any.
+    pub fn next_after(&self, chapter: &Chapter) -> Option<&Chapter> {
+        self.chapters
+            .iter()
+            .find(|c| c.number == chapter.number + 1)
+    }
+
+    /// Every way the tree disagrees with the manifest, one sentence each; empty when all agree.
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for chapter in &self.chapters {
+            self.check_crate(
+                chapter,
+                &chapter.exercise_dir(),
+                &chapter.exercise,
+                &mut problems,
+            );
+            self.check_crate(
+                chapter,
+                &chapter.solution_dir(),
+                &chapter.solution,
+                &mut problems,
+            );
+            self.check_tests_written_once(chapter, &mut problems);
+            if !self.root.join(chapter.book_page()).is_file() {
+                problems.push(format!(
+                    "{}: the book page {} is missing",
+                    chapter.id,
+                    slash(&chapter.book_page())
+                ));
+            }
+        }
+        for folder in ["exercises", "solutions", "book/src"] {
+            self.check_no_strays(folder, &mut problems);
+        }
+        self.check_summary(&mut problems);
+        problems
+    }
+
+    fn check_crate(
+        &self,
+        chapter: &Chapter,
+        dir: &Path,
+        package: &str,
+        problems: &mut Vec<String>,
+    ) {
+        let manifest = self.root.join(dir).join("Cargo.toml");
+        match package_name(&manifest) {
+            Err(_) => problems.push(format!(
+                "{}: {} is missing (the manifest names the crate `{package}`)",
+                chapter.id,
+                slash(&dir.join("Cargo.toml"))
+            )),
+            Ok(name) if name != package => problems.push(format!(
+                "{}: {} names its package `{name}`, but the manifest says `{package}`",
+                chapter.id,
+                slash(&dir.join("Cargo.toml"))
+            )),
+            Ok(_) => {}
+        }
+    }
+
+    fn check_tests_written_once(&self, chapter: &Chapter, problems: &mut Vec<String>) {
+        let tests = chapter.tests_file();
+        let Ok(test_source) = fs::read_to_string(self.root.join(&tests)) else {
+            problems.push(format!(
+                "{}: the test file {} is missing",
+                chapter.id,
+                slash(&tests)
+            ));
+            return;
+        };
+        let solution_lib = chapter.solution_dir().join("src/lib.rs");
+        let include = format!("#[path = \"../../../{}\"]", slash(&tests));
+        match fs::read_to_string(self.root.join(&solution_lib)) {
+            Ok(source) if source.contains(&include) => {}
+            Ok(_) => problems.push(format!(
+                "{}: {} must compile the exercise's tests with `{include} mod tests;`",
+                chapter.id,
+                slash(&solution_lib)
+            )),
+            Err(_) => problems.push(format!(
+                "{}: {} is missing",
+                chapter.id,
+                slash(&solution_lib)
+            )),
+        }
+        let copy = chapter.solution_dir().join("src/tests.rs");
+        if self.root.join(&copy).exists() {
+            problems.push(format!(
+                "{}: {} is a second copy of the tests; the solution must use the exercise's",
+                chapter.id,
+                slash(&copy)
+            ));
+        }
+        for test in chapter.points.keys() {
+            if !test_source.contains(&format!("fn {test}(")) {
+                problems.push(format!(
+                    "{}: the manifest gives points to `{test}`, which is not a test in {}",
+                    chapter.id,
+                    slash(&tests)
+                ));
+            }
+        }
+    }
+
+    fn check_no_strays(&self, folder: &str, problems: &mut Vec<String>) {
+        let expected: BTreeSet<String> = self.chapters.iter().map(Chapter::dir_name).collect();
+        let Ok(entries) = fs::read_dir(self.root.join(folder)) else {
+            problems.push(format!("the folder {folder}/ is missing"));
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let looks_like_chapter = name.starts_with("ch") && entry.path().is_dir();
+            if looks_like_chapter && !expected.contains(&name) {
+                problems.push(format!("{folder}/{name} is not a chapter in {MANIFEST}"));
+            }
+        }
+    }
+
+    fn check_summary(&self, problems: &mut Vec<String>) {
+        let path = self.root.join("book/src/SUMMARY.md");
+        let Ok(summary) = fs::read_to_string(&path) else {
+            problems.push("book/src/SUMMARY.md is missing".to_owned());
+            return;
+        };
+        let listed = summary_chapters(&summary);
+        let expected: Vec<(String, String)> = self
+            .chapters
+            .iter()
+            .map(|c| (c.title.clone(), format!("{}/index.md", c.dir_name())))
+            .collect();
+        if listed != expected {
+            let show = |entries: &[(String, String)]| {
+                entries
+                    .iter()
+                    .map(|(title, link)| format!("[{title}]({link})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            problems.push(format!(
+                "book/src/SUMMARY.md lists the chapters as {}, but {MANIFEST} says {}",
+                show(&listed),
+                show(&expected)
+            ));
+        }
+    }
+}
+
+/// Parses and checks the manifest's text.
+fn parse_manifest(text: &str) -> Result<Vec<Chapter>> {
+    let manifest: Manifest = toml::from_str(text)?;
+    ensure!(!manifest.chapter.is_empty(), "it lists no chapters");
+    let mut chapters: Vec<Chapter> = Vec::new();
+    for (index, entry) in manifest.chapter.into_iter().enumerate() {
+        let expected = index as u32 + 1;
+        let number = entry
+            .id
+            .strip_prefix("ch")
+            .and_then(|n| n.parse::<u32>().ok())
+            .with_context(|| format!("chapter id `{}` is not of the form ch1, ch2, …", entry.id))?;
+        ensure!(
+            number == expected && entry.id == format!("ch{number}"),
+            "chapter number {expected} has the id `{}`; ids run ch1, ch2, … in order",
+            entry.id
+        );
+        ensure!(
+            !entry.slug.is_empty()
+                && entry
+                    .slug
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{}: the slug `{}` must be lowercase letters, digits and dashes",
+            entry.id,
+            entry.slug
+        );
+        ensure!(
+            !entry.title.trim().is_empty(),
+            "{}: the title is empty",
+            entry.id
+        );
+        ensure!(
+            !entry.hints.is_empty(),
+            "{}: give at least one hint",
+            entry.id
+        );
+        if let Some(other) = chapters.iter().find(|c| c.slug == entry.slug) {
+            bail!(
+                "{} and {} have the same slug `{}`",
+                other.id,
+                entry.id,
+                entry.slug
+            );
+        }
+        chapters.push(Chapter {
+            number,
+            id: entry.id,
+            slug: entry.slug,
+            title: entry.title,
+            exercise: entry.exercise,
+            solution: entry.solution,
+            hints: entry.hints,
+            points: entry.points,
+        });
+    }
+    Ok(chapters)
+}
+
+/// The `[package] name` of a crate's `Cargo.toml`.
+fn package_name(manifest: &Path) -> Result<String> {
+    #[derive(Deserialize)]
+    struct CargoToml {
+        package: Package,
+    }
+    #[derive(Deserialize)]
+    struct Package {
+        name: String,
+    }
+    let text = fs::read_to_string(manifest)?;
+    Ok(toml::from_str::<CargoToml>(&text)?.package.name)
+}
+
+/// The chapters `SUMMARY.md` links to, as `(title, link)`, in order: every top-level entry whose
+/// link points into a `chNN-…` folder.
+fn summary_chapters(summary: &str) -> Vec<(String, String)> {
+    summary
+        .lines()
+        .filter_map(|line| line.strip_prefix("- ["))
+        .filter_map(|rest| {
+            let (title, rest) = rest.split_once("](")?;
+            let link = rest.split_once(')')?.0;
+            link.starts_with("ch")
+                .then(|| (title.to_owned(), link.to_owned()))
+        })
+        .collect()
+}
+
+/// A relative path with forward slashes, the same on every system.
+pub fn slash(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chapter(number: u32, slug: &str) -> Chapter {
+        Chapter {
+            number,
+            id: format!("ch{number}"),
+            slug: slug.to_owned(),
+            title: "T".to_owned(),
+            exercise: String::new(),
+            solution: String::new(),
+            hints: vec![],
+            points: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_chapter_answers_to_its_number_id_padded_id_and_slug() {
+        let framing = chapter(3, "framing");
+        for name in ["ch3", "3", "ch03", "03", "CH3", "framing", "ch03-framing"] {
+            assert!(framing.is_named(name), "{name}");
+        }
+        for name in ["ch30", "ch", "4", "frame", "", "ch3x"] {
+            assert!(!framing.is_named(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_manifest_must_number_chapters_in_order() {
+        let entry = |id: &str| {
+            format!(
+                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nexercise = \"e\"\nsolution = \"s\"\nhints = [\"h\"]\n"
+            )
+        };
+        assert!(parse_manifest(&(entry("ch1") + &entry("ch2"))).is_ok());
+        let error = parse_manifest(&(entry("ch1") + &entry("ch3"))).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("chapter number 2 has the id `ch3`"),
+            "{error}"
+        );
+        assert!(parse_manifest(&entry("ch01")).is_err());
+        assert!(parse_manifest("").is_err());
+        let unknown = entry("ch1") + "colour = \"red\"\n";
+        assert!(
+            parse_manifest(&unknown)
+                .unwrap_err()
+                .root_cause()
+                .to_string()
+                .contains("colour")
+        );
+    }
+
+    #[test]
+    fn summary_chapters_are_the_top_level_chapter_links() {
+        let summary = "# Summary\n\n[Introduction](introduction.md)\n\n- [One](ch01-one/index.md)\n  - [Part](ch01-one/part.md)\n- [Two](ch02-two/index.md)\n- [Appendix](appendix.md)\n";
+        assert_eq!(
+            summary_chapters(summary),
+            vec![
+                ("One".to_owned(), "ch01-one/index.md".to_owned()),
+                ("Two".to_owned(), "ch02-two/index.md".to_owned())
+            ]
+        );
+    }
+}
