@@ -1,0 +1,1 @@
+//! The code that chapter 1 of the book shows, included by anchor and compiled here.
