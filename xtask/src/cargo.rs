@@ -28,8 +28,19 @@ pub fn cargo() -> Command {
 
 /// Builds the unit tests of `package` in the workspace at `root`.
 pub fn build_tests(root: &Path, package: &str) -> Result<Build> {
-    let output = cargo()
-        .current_dir(root)
+    build(cargo().current_dir(root), package)
+}
+
+/// [`build_tests`] with build output in `target` rather than the workspace's own folder.
+pub fn build_tests_with_target(root: &Path, package: &str, target: &Path) -> Result<Build> {
+    build(
+        cargo().current_dir(root).env("CARGO_TARGET_DIR", target),
+        package,
+    )
+}
+
+fn build(command: &mut Command, package: &str) -> Result<Build> {
+    let output = command
         .args([
             "test",
             "--no-run",

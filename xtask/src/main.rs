@@ -7,6 +7,7 @@ mod cargo;
 mod check;
 mod hint;
 mod libtest;
+mod mutants;
 mod report;
 mod shell;
 mod verdict;

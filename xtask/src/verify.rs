@@ -4,6 +4,7 @@
 //! 2. The tooling's own tests pass (`cargo test` on everything but the chapters).
 //! 3. For every chapter, every test passes on the solution and fails on the untouched stub; a
 //!    test that passes on the stub grades nothing, and is named.
+//! 4. For every chapter, every classic mistake in its `mutants.toml` is caught by the tests.
 //!
 //! It ends with one line, `verify: N passed, M failed`, counting those checks.
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::cargo;
+use crate::mutants::{self, Outcome};
 use crate::report::{self, Graded, Side};
 use crate::shell::{self, Shell, Tone};
 use crate::verdict::Verdict;
@@ -52,7 +54,17 @@ pub fn run(
     };
     let mut tally = Tally::default();
 
-    let problems = workbook.problems();
+    // Verifying some chapters only looks at their own part of the tree.
+    let problems: Vec<String> = workbook
+        .problems()
+        .into_iter()
+        .filter(|problem| {
+            queries.is_empty()
+                || chapters
+                    .iter()
+                    .any(|c| problem.starts_with(&format!("{}:", c.id)))
+        })
+        .collect();
     if problems.is_empty() {
         shell.status(
             Tone::Good,
@@ -216,6 +228,64 @@ fn verify_chapter(
         tally.add(true, count.saturating_sub(complaints.len()));
         tally.add(false, complaints.len());
     }
+    verify_mutants(workbook, shell, chapter, timeout, tally)
+}
+
+/// Applies each of the chapter's classic mistakes to a copy of its solution and checks that the
+/// tests catch it.
+fn verify_mutants(
+    workbook: &Workbook,
+    shell: &mut Shell,
+    chapter: &Chapter,
+    timeout: Duration,
+    tally: &mut Tally,
+) -> Result<()> {
+    let mutants = mutants::load(workbook, chapter)?;
+    if mutants.is_empty() {
+        shell.status(
+            Tone::Bad,
+            "no mutants",
+            format!(
+                "{}: {} lists no classic mistakes, so nothing shows the tests catch any",
+                chapter.id,
+                slash(&chapter.solution_dir().join(mutants::FILE))
+            ),
+        );
+        tally.add(false, 1);
+        return Ok(());
+    }
+    let mut caught = 0;
+    for mutant in &mutants {
+        let problem = match mutants::try_mutant(workbook, chapter, mutant, timeout)? {
+            Outcome::Caught => {
+                caught += 1;
+                continue;
+            }
+            Outcome::Survived => "every test passes on it".to_owned(),
+            Outcome::Missed { tests } => format!("{} should fail on it but pass", tests.join(", ")),
+            Outcome::Broken { error } => format!("it does not compile:\n{error}"),
+        };
+        shell.status(
+            Tone::Bad,
+            "survived",
+            format!("{}: mutant `{}` ({})", chapter.id, mutant.name, mutant.why),
+        );
+        shell.detail(format!("- {}", problem.replace('\n', "\n  ")));
+    }
+    let survived = mutants.len() - caught;
+    if survived == 0 {
+        shell.status(
+            Tone::Good,
+            "caught",
+            format!(
+                "{}: all {caught} classic mistakes in {}",
+                chapter.id,
+                mutants::FILE
+            ),
+        );
+    }
+    tally.add(true, caught);
+    tally.add(false, survived);
     Ok(())
 }
 

@@ -1,0 +1,229 @@
+//! Mutants: the classic wrong solutions of a chapter, kept as small edits of its reference
+//! solution in `solutions/chNN-*/mutants.toml`, and the proof that the tests catch each one.
+//!
+//! A mutant is applied to a copy of the solution crate, never to the solution itself, so an
+//! interrupted run cannot leave a broken solution behind. The copy lives in a small workspace of
+//! its own under the target folder, with the main workspace's settings, lock file and test kit,
+//! so it builds offline and quickly.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::cargo::{self, Build};
+use crate::libtest;
+use crate::verdict::{self, Verdict};
+use crate::workbook::{Chapter, Workbook, slash};
+
+/// The file, in a solution crate, that lists the chapter's mutants.
+pub const FILE: &str = "mutants.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MutantsFile {
+    mutant: Vec<Mutant>,
+}
+
+/// One classic mistake, as an edit of the solution.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct Mutant {
+    /// A short name: `write-instead-of-write-all`.
+    pub name: String,
+    /// Why it is wrong, in a sentence.
+    pub why: String,
+    /// The file to edit, relative to the solution crate.
+    pub file: PathBuf,
+    /// Text that occurs exactly once in that file...
+    pub find: String,
+    /// ...and what it becomes.
+    pub replace: String,
+    /// Tests that must fail on this mutant.
+    #[serde(default)]
+    pub caught_by: Vec<String>,
+}
+
+/// What the tests made of a mutant.
+pub enum Outcome {
+    /// At least one test failed, including every test named in `caught_by`.
+    Caught,
+    /// Every test passed: the tests do not notice this mistake.
+    Survived,
+    /// Some tests failed, but not the ones `caught_by` names.
+    Missed { tests: Vec<String> },
+    /// The mutant does not compile, so it proves nothing.
+    Broken { error: String },
+}
+
+/// The chapter's mutants; none when its solution has no `mutants.toml`.
+pub fn load(workbook: &Workbook, chapter: &Chapter) -> Result<Vec<Mutant>> {
+    let path = workbook.root.join(chapter.solution_dir()).join(FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file: MutantsFile = toml::from_str(&text)
+        .with_context(|| format!("{} is broken", slash(&chapter.solution_dir().join(FILE))))?;
+    Ok(file.mutant)
+}
+
+/// Builds the solution with `mutant` applied, runs the tests, and says whether they caught it.
+pub fn try_mutant(
+    workbook: &Workbook,
+    chapter: &Chapter,
+    mutant: &Mutant,
+    timeout: Duration,
+) -> Result<Outcome> {
+    let root = absolute(&workbook.root)?;
+    let space = target_dir(&root).join("mutants");
+    let workspace = space.join(chapter.dir_name());
+    let copy = workspace.join("crate");
+    if copy.exists() {
+        fs::remove_dir_all(&copy).with_context(|| format!("cannot clear {}", copy.display()))?;
+    }
+    copy_dir(&root.join(chapter.solution_dir()), &copy)?;
+    write_workspace(&root, &workspace)?;
+    point_paths_at(&root, &copy)?;
+    apply(mutant, &copy)?;
+
+    let target = space.join("target");
+    let program = match cargo::build_tests_with_target(&workspace, &chapter.solution, &target)? {
+        Build::Broken(errors) => {
+            return Ok(Outcome::Broken {
+                error: errors.into_iter().next().unwrap_or_default(),
+            });
+        }
+        Build::Ready(program) => program,
+    };
+    let names = libtest::list(&program, &copy)?;
+    let run = libtest::run(&program, &copy, &names, timeout)?;
+    let failed: Vec<String> = names
+        .iter()
+        .filter(|name| verdict::classify(name, &run, &workspace, timeout) != Verdict::Passed)
+        .map(|name| name.strip_prefix("tests::").unwrap_or(name).to_owned())
+        .collect();
+    if failed.is_empty() {
+        return Ok(Outcome::Survived);
+    }
+    let missed: Vec<String> = mutant
+        .caught_by
+        .iter()
+        .filter(|t| !failed.contains(t))
+        .cloned()
+        .collect();
+    if missed.is_empty() {
+        Ok(Outcome::Caught)
+    } else {
+        Ok(Outcome::Missed { tests: missed })
+    }
+}
+
+/// The edit itself: `find` must occur exactly once, so a mutant cannot silently stop applying
+/// when the solution changes.
+fn apply(mutant: &Mutant, copy: &Path) -> Result<()> {
+    let path = copy.join(&mutant.file);
+    let text = fs::read_to_string(&path).with_context(|| {
+        format!(
+            "mutant `{}`: cannot read {}",
+            mutant.name,
+            slash(&mutant.file)
+        )
+    })?;
+    let count = text.matches(&mutant.find).count();
+    if count != 1 {
+        bail!(
+            "mutant `{}`: its `find` text occurs {count} times in {}, not once; update {FILE}",
+            mutant.name,
+            slash(&mutant.file)
+        );
+    }
+    fs::write(&path, text.replacen(&mutant.find, &mutant.replace, 1))?;
+    Ok(())
+}
+
+/// A workspace around the copy with the main workspace's shared settings, path dependencies
+/// made absolute, and its lock file, so nothing new is resolved or downloaded.
+fn write_workspace(root: &Path, workspace: &Path) -> Result<()> {
+    let manifest: toml::Table = toml::from_str(&fs::read_to_string(root.join("Cargo.toml"))?)
+        .context("the workspace's Cargo.toml is broken")?;
+    let mut shared = manifest
+        .get("workspace")
+        .and_then(|w| w.as_table())
+        .cloned()
+        .unwrap_or_default();
+    shared.remove("default-members");
+    shared.insert("members".into(), toml::Value::Array(vec!["crate".into()]));
+    if let Some(toml::Value::Table(dependencies)) = shared.get_mut("dependencies") {
+        for (_, dependency) in dependencies.iter_mut() {
+            if let Some(path) = dependency.get_mut("path") {
+                let absolute = root.join(path.as_str().unwrap_or_default());
+                *path = toml::Value::String(slash(&absolute));
+            }
+        }
+    }
+    let mut table = toml::Table::new();
+    table.insert("workspace".into(), toml::Value::Table(shared));
+    fs::create_dir_all(workspace)?;
+    fs::write(workspace.join("Cargo.toml"), toml::to_string(&table)?)?;
+    fs::copy(root.join("Cargo.lock"), workspace.join("Cargo.lock"))
+        .context("cannot copy Cargo.lock")?;
+    Ok(())
+}
+
+/// The solution includes the exercise's tests by a relative `#[path]`; in the copy that path
+/// must start from the workbook's root instead.
+fn point_paths_at(root: &Path, dir: &Path) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            point_paths_at(root, &path)?;
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = fs::read_to_string(&path)?;
+            if text.contains("#[path = \"../../../") {
+                let absolute = format!("#[path = \"{}/", slash(root));
+                fs::write(&path, text.replace("#[path = \"../../../", &absolute))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies a crate's folder, leaving out build output.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        let (source, destination) = (entry.path(), to.join(&name));
+        if source.is_dir() {
+            copy_dir(&source, &destination)?;
+        } else {
+            fs::copy(&source, &destination)
+                .with_context(|| format!("cannot copy {}", source.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Where cargo puts build output for this workspace.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()?.join(path))
+    }
+}
