@@ -1,0 +1,71 @@
+//! Chapter 6, "Threads": start threads and collect what each returns, split CPU-bound work over
+//! N threads that really run at the same time, and serve many echo clients at once.
+//!
+//! Read the chapter first: `book/src/ch06-threads/index.md` (or `cargo xtask book --open`).
+//! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch6` after each.
+//! The tests are in `src/tests.rs`; reading them is allowed, and often helps.
+//! Stuck? `cargo xtask hint ch6` shows one hint at a time.
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+
+/// Starts `count` threads, all at once, the way the lecture starts its three: thread `i` runs
+/// `work(i)`. Then joins every thread and returns what each returned, in the order they were
+/// started: `Ok(value)`, or `Err(message)` when that thread panicked, with the panic's message
+/// (`"a panic without a message"` when it had none). One thread's panic never loses the
+/// others' results.
+///
+/// Every thread is started before any is joined, so the threads run at the same time.
+pub fn run_threads<T, F>(count: usize, work: F) -> Vec<Result<T, String>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> T + Clone + Send + 'static,
+{
+    // TODO: a first loop that spawns (each thread gets its own clone of `work`, moved in), and
+    // a second loop that joins the `JoinHandle`s. `join` returns `Err(payload)` for a panic:
+    // the payload is a `&str` or a `String`, found with `downcast_ref`.
+    todo!("start {count} threads, then join them all")
+}
+
+/// Adds up `work(item)` over every item, splitting `items` over `threads` threads (at least
+/// one; panics on 0) that run at the same time.
+///
+/// - Uses `min(threads, items.len())` threads: never more threads than items, and none at all
+///   for an empty slice.
+/// - Each thread takes one contiguous chunk of `items`; chunk lengths differ by at most one
+///   (10 items on 4 threads are chunks of 3, 3, 2 and 2), so no thread waits for a busier one.
+/// - Borrows `items` instead of copying them: the extra memory does not grow with the input.
+pub fn parallel_sum<T, F>(items: &[T], threads: usize, work: F) -> u64
+where
+    T: Sync,
+    F: Fn(&T) -> u64 + Sync,
+{
+    // TODO: `std::thread::scope` lets threads borrow `items` and `work`. Work out where each
+    // chunk starts and ends, spawn one scoped thread per chunk, and add up what they return.
+    todo!(
+        "add up the work over {} items on {threads} threads",
+        items.len()
+    )
+}
+
+/// Echoes everything one client sends back to it, unchanged, until the client shuts down its
+/// sending side; then sends back whatever is left, closes, and returns how many bytes it
+/// echoed. A client that disconnects abruptly ends the call with that error.
+pub fn echo(stream: TcpStream) -> io::Result<u64> {
+    // TODO: read into a buffer and `write_all` what arrived, until `read` returns `Ok(0)`.
+    // `io::copy` between the stream and a clone of it does the same in one line.
+    todo!("echo everything {stream:?} sends")
+}
+
+/// Serves echo clients for ever, many at once: each accepted connection gets a thread of its
+/// own running [`echo`], so a client that stays connected and silent never delays the others,
+/// and a client that disconnects abruptly ends only its own thread. Returns only when
+/// `accept` itself fails.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    // TODO: loop on `listener.accept()`; move each stream into `thread::spawn` and call `echo`
+    // there. An error from one client belongs to that client's thread, not to this loop.
+    todo!("serve echo clients on {listener:?}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+//! Chapter 6 reference solution: start threads and collect what each returns, split CPU-bound
+//! work over N threads that really run at the same time, and serve many echo clients at once.
+
+use std::any::Any;
+use std::io;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::thread;
+
+/// Starts `count` threads, all at once, the way the lecture starts its three: thread `i` runs
+/// `work(i)`. Then joins every thread and returns what each returned, in the order they were
+/// started: `Ok(value)`, or `Err(message)` when that thread panicked, with the panic's message
+/// (`"a panic without a message"` when it had none). One thread's panic never loses the
+/// others' results.
+///
+/// Every thread is started before any is joined, so the threads run at the same time.
+pub fn run_threads<T, F>(count: usize, work: F) -> Vec<Result<T, String>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> T + Clone + Send + 'static,
+{
+    let handles: Vec<thread::JoinHandle<T>> = (0..count)
+        .map(|i| {
+            let work = work.clone();
+            thread::spawn(move || work(i))
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().map_err(|payload| panic_message(&*payload)))
+        .collect()
+}
+
+/// The message a thread panicked with: `panic!` with a literal gives a `&str`, with a format
+/// string a `String`; anything else has no message to show.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
+}
+
+/// Adds up `work(item)` over every item, splitting `items` over `threads` threads (at least
+/// one; panics on 0) that run at the same time.
+///
+/// - Uses `min(threads, items.len())` threads: never more threads than items, and none at all
+///   for an empty slice.
+/// - Each thread takes one contiguous chunk of `items`; chunk lengths differ by at most one
+///   (10 items on 4 threads are chunks of 3, 3, 2 and 2), so no thread waits for a busier one.
+/// - Borrows `items` instead of copying them: the extra memory does not grow with the input.
+pub fn parallel_sum<T, F>(items: &[T], threads: usize, work: F) -> u64
+where
+    T: Sync,
+    F: Fn(&T) -> u64 + Sync,
+{
+    assert!(threads > 0, "parallel_sum needs at least one thread");
+    let chunks = threads.min(items.len());
+    if chunks == 0 {
+        return 0;
+    }
+    let base = items.len() / chunks;
+    let longer = items.len() % chunks;
+    let work = &work;
+    thread::scope(|scope| {
+        let mut rest = items;
+        let mut handles = Vec::with_capacity(chunks);
+        for index in 0..chunks {
+            // The first `longer` chunks take one item more, so lengths differ by at most one.
+            let len = base + usize::from(index < longer);
+            let (chunk, tail) = rest.split_at(len);
+            rest = tail;
+            handles.push(scope.spawn(move || chunk.iter().map(work).sum::<u64>()));
+        }
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .sum()
+    })
+}
+
+/// Echoes everything one client sends back to it, unchanged, until the client shuts down its
+/// sending side; then sends back whatever is left, closes, and returns how many bytes it
+/// echoed. A client that disconnects abruptly ends the call with that error.
+pub fn echo(stream: TcpStream) -> io::Result<u64> {
+    let mut reader = &stream;
+    let mut writer = &stream;
+    let echoed = io::copy(&mut reader, &mut writer)?;
+    stream.shutdown(Shutdown::Write)?;
+    Ok(echoed)
+}
+
+/// Serves echo clients for ever, many at once: each accepted connection gets a thread of its
+/// own running [`echo`], so a client that stays connected and silent never delays the others,
+/// and a client that disconnects abruptly ends only its own thread. Returns only when
+/// `accept` itself fails.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        let (stream, _peer) = listener.accept()?;
+        thread::spawn(move || {
+            // A client's error ends that client's conversation and nothing else.
+            let _ = echo(stream);
+        });
+    }
+}
+
+#[cfg(test)]
+#[path = "../../../exercises/ch06-threads/src/tests.rs"]
+mod tests;
