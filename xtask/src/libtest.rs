@@ -57,9 +57,40 @@ pub fn list(program: &Path, cwd: &Path) -> Result<Vec<String>> {
 }
 
 /// Runs every test in `program`, all at once, and stops the program after `timeout`.
+///
+/// libtest prints what a failed test said only when the whole program ends, so when it had to
+/// be stopped, the tests that had already failed are run once more on their own to get it.
 pub fn run(program: &Path, cwd: &Path, tests: &[String], timeout: Duration) -> Result<Run> {
+    let mut run = run_once(program, cwd, tests, &[], timeout)?;
+    if run.stopped {
+        let failed: Vec<String> = run
+            .status
+            .iter()
+            .filter(|(name, status)| **status == Status::Failed && !run.output.contains_key(*name))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if !failed.is_empty() {
+            let again = run_once(program, cwd, &failed, &failed, timeout)?;
+            run.output.extend(again.output);
+        }
+    }
+    Ok(run)
+}
+
+/// One run of `program`: the tests named in `only` (exactly), or all of them when it is empty.
+fn run_once(
+    program: &Path,
+    cwd: &Path,
+    tests: &[String],
+    only: &[String],
+    timeout: Duration,
+) -> Result<Run> {
     let threads = tests.len().clamp(1, 256).to_string();
-    let mut child = Command::new(program)
+    let mut command = Command::new(program);
+    if !only.is_empty() {
+        command.arg("--exact").args(only);
+    }
+    let mut child = command
         .current_dir(cwd)
         .args(["--test-threads", &threads, "--color", "never"])
         .env("RUST_BACKTRACE", "0")

@@ -103,6 +103,14 @@ pub fn grade<'a>(
         Side::Exercise => (&chapter.exercise, chapter.exercise_dir()),
         Side::Solution => (&chapter.solution, chapter.solution_dir()),
     };
+    if !workbook.root.join(&dir).join("Cargo.toml").is_file() {
+        anyhow::bail!(
+            "{} is missing, though {} lists it for {}",
+            slash(&dir),
+            crate::workbook::MANIFEST,
+            chapter.id
+        );
+    }
     let program = match cargo::build_tests(&workbook.root, package)? {
         Build::Broken(errors) => {
             return Ok(ChapterReport {

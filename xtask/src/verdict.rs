@@ -102,7 +102,7 @@ pub fn classify(name: &str, run: &Run, root: &Path, timeout: Duration) -> Verdic
         }
         Some(Status::Unfinished) | None if run.stopped => Verdict::TimedOut {
             message: format!(
-                "still running after {} s, so the runner stopped it; something in it blocks for ever \
+                "still running after {} s, so the runner stopped it: something in it blocks for ever\n\
                  (a read that gets no data, a lock or a join that never returns)",
                 timeout.as_secs()
             ),
