@@ -13,6 +13,9 @@ const STREAM_BYTES: usize = 100 * 1000 * 1000;
 const CHUNK: usize = 64 * 1024;
 const ROUNDS: usize = 3;
 
+/// One way of reading every line; returns the bytes of line content it saw.
+type Method = fn(&[u8]) -> usize;
+
 /// Hands out `data` in reads of at most [`CHUNK`] bytes, as a socket with a full buffer would.
 struct Chunks<'a> {
     data: &'a [u8],
@@ -76,7 +79,7 @@ fn read_until_reused(data: &[u8]) -> usize {
 }
 
 /// The best of [`ROUNDS`] runs, and the bytes of line content seen (the same for every method).
-fn best(run: fn(&[u8]) -> usize, data: &[u8]) -> (Duration, usize) {
+fn best(run: Method, data: &[u8]) -> (Duration, usize) {
     (0..ROUNDS)
         .map(|_| {
             let start = Instant::now();
@@ -89,7 +92,7 @@ fn best(run: fn(&[u8]) -> usize, data: &[u8]) -> (Duration, usize) {
 
 fn main() {
     let data = stream();
-    let methods: [(&str, fn(&[u8]) -> usize); 3] = [
+    let methods: [(&str, Method); 3] = [
         ("LineDecoder::next_line", line_decoder),
         ("BufRead::read_until, new Vec per line", read_until_fresh),
         ("BufRead::read_until, one reused Vec", read_until_reused),
