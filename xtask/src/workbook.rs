@@ -15,6 +15,9 @@ use serde::Deserialize;
 /// The manifest's file name, at the workbook's root.
 pub const MANIFEST: &str = "chapters.toml";
 
+/// What every command that needs the reference solutions says in a student copy.
+pub const STUDENT_COPY: &str = "this is a student copy: it has no solutions";
+
 /// The workbook: where it is and its chapters, in order.
 pub struct Workbook {
     pub root: PathBuf,
@@ -33,7 +36,8 @@ pub struct Chapter {
     pub title: String,
     /// The exercise crate's package name.
     pub exercise: String,
-    /// The solution crate's package name.
+    /// The solution crate's package name; empty in a student copy, whose manifest names none
+    /// (see [`Workbook::is_student_copy`]).
     pub solution: String,
     /// Revealed one at a time by `cargo xtask hint`.
     pub hints: Vec<String>,
@@ -54,7 +58,9 @@ struct Entry {
     slug: String,
     title: String,
     exercise: String,
-    solution: String,
+    /// Left out in a student copy (`cargo xtask export --student`).
+    #[serde(default)]
+    solution: Option<String>,
     hints: Vec<String>,
     #[serde(default)]
     points: BTreeMap<String, u32>,
@@ -84,6 +90,11 @@ impl Chapter {
     /// The one test file, shared by the exercise and the solution, relative to the root.
     pub fn tests_file(&self) -> PathBuf {
         self.exercise_dir().join("src/tests.rs")
+    }
+
+    /// True when the workbook has this chapter's reference solution.
+    pub fn has_solution(&self) -> bool {
+        !self.solution.is_empty()
     }
 
     /// The points a test is worth (1 unless the manifest says otherwise).
@@ -152,6 +163,20 @@ impl Workbook {
         )
     }
 
+    /// True in a copy made by `cargo xtask export --student`: its manifest names no solutions.
+    pub fn is_student_copy(&self) -> bool {
+        !self.chapters.iter().any(Chapter::has_solution)
+    }
+
+    /// An error that says what `doing` needs, in a student copy; `Ok` in the full workbook.
+    pub fn require_solutions(&self, doing: &str) -> Result<()> {
+        ensure!(
+            !self.is_student_copy(),
+            "{STUDENT_COPY}, so it cannot {doing}; `cargo xtask check` grades your exercises"
+        );
+        Ok(())
+    }
+
     /// The chapter after `chapter`, if any.
     pub fn next_after(&self, chapter: &Chapter) -> Option<&Chapter> {
         self.chapters
@@ -169,12 +194,14 @@ impl Workbook {
                 &chapter.exercise,
                 &mut problems,
             );
-            self.check_crate(
-                chapter,
-                &chapter.solution_dir(),
-                &chapter.solution,
-                &mut problems,
-            );
+            if chapter.has_solution() {
+                self.check_crate(
+                    chapter,
+                    &chapter.solution_dir(),
+                    &chapter.solution,
+                    &mut problems,
+                );
+            }
             self.check_tests_written_once(chapter, &mut problems);
             if !self.root.join(chapter.book_page()).is_file() {
                 problems.push(format!(
@@ -184,7 +211,13 @@ impl Workbook {
                 ));
             }
         }
-        for folder in ["exercises", "solutions", "book/src"] {
+        // A student copy has no `solutions/` folder at all; nothing there can stray.
+        let folders: &[&str] = if self.is_student_copy() {
+            &["exercises", "book/src"]
+        } else {
+            &["exercises", "solutions", "book/src"]
+        };
+        for folder in folders {
             self.check_no_strays(folder, &mut problems);
         }
         self.check_summary(&mut problems);
@@ -224,6 +257,10 @@ impl Workbook {
             ));
             return;
         };
+        self.check_points(chapter, &test_source, problems);
+        if !chapter.has_solution() {
+            return;
+        }
         let solution_lib = chapter.solution_dir().join("src/lib.rs");
         let include = format!("#[path = \"../../../{}\"]", slash(&tests));
         match fs::read_to_string(self.root.join(&solution_lib)) {
@@ -247,6 +284,10 @@ impl Workbook {
                 slash(&copy)
             ));
         }
+    }
+
+    fn check_points(&self, chapter: &Chapter, test_source: &str, problems: &mut Vec<String>) {
+        let tests = chapter.tests_file();
         for test in chapter.points.keys() {
             if !test_source.contains(&format!("fn {test}(")) {
                 problems.push(format!(
@@ -306,6 +347,17 @@ impl Workbook {
 fn parse_manifest(text: &str) -> Result<Vec<Chapter>> {
     let manifest: Manifest = toml::from_str(text)?;
     ensure!(!manifest.chapter.is_empty(), "it lists no chapters");
+    let with_solution = manifest
+        .chapter
+        .iter()
+        .filter(|entry| entry.solution.is_some())
+        .count();
+    ensure!(
+        with_solution == 0 || with_solution == manifest.chapter.len(),
+        "{with_solution} of {} chapters name their `solution`; either every chapter does, or none \
+         does (a student copy)",
+        manifest.chapter.len()
+    );
     let mut chapters: Vec<Chapter> = Vec::new();
     for (index, entry) in manifest.chapter.into_iter().enumerate() {
         let expected = index as u32 + 1;
@@ -353,7 +405,7 @@ fn parse_manifest(text: &str) -> Result<Vec<Chapter>> {
             slug: entry.slug,
             title: entry.title,
             exercise: entry.exercise,
-            solution: entry.solution,
+            solution: entry.solution.unwrap_or_default(),
             hints: entry.hints,
             points: entry.points,
         });
@@ -448,6 +500,98 @@ mod tests {
                 .to_string()
                 .contains("colour")
         );
+    }
+
+    #[test]
+    fn a_student_copy_names_no_solutions_and_a_manifest_is_all_or_none() {
+        let entry = |id: &str, solution: &str| {
+            format!(
+                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nexercise = \"e{id}\"\n{solution}hints = [\"h\"]\n"
+            )
+        };
+        let student = parse_manifest(&(entry("ch1", "") + &entry("ch2", ""))).unwrap();
+        assert!(student.iter().all(|c| !c.has_solution()));
+        let workbook = Workbook {
+            root: PathBuf::new(),
+            chapters: student,
+        };
+        assert!(workbook.is_student_copy());
+        let refusal = workbook
+            .require_solutions("verify")
+            .unwrap_err()
+            .to_string();
+        assert!(refusal.starts_with(STUDENT_COPY), "{refusal}");
+
+        let mixed = entry("ch1", "solution = \"s\"\n") + &entry("ch2", "");
+        let error = parse_manifest(&mixed).unwrap_err().to_string();
+        assert!(
+            error.contains("1 of 2 chapters name their `solution`"),
+            "{error}"
+        );
+    }
+
+    /// The real workbook: the manifest, the folders and SUMMARY.md must agree.
+    #[test]
+    fn the_workbook_agrees_with_its_manifest() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let workbook = Workbook::load(root).expect("chapters.toml loads");
+        let problems = workbook.problems();
+        assert!(
+            problems.is_empty(),
+            "the tree and {MANIFEST} disagree:\n{}",
+            problems.join("\n")
+        );
+    }
+
+    /// A small tree with one problem of each kind, each of which must be named.
+    #[test]
+    fn every_disagreement_is_named() {
+        let root = std::env::temp_dir().join(format!("workbook-tree-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write(
+            MANIFEST,
+            "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nexercise = \"ch01-one\"\nsolution = \"ch01-one-solution\"\nhints = [\"h\"]\n[chapter.points]\nno_such_test = 2\n",
+        );
+        write(
+            "exercises/ch01-one/Cargo.toml",
+            "[package]\nname = \"ch01-wrong\"\n",
+        );
+        write(
+            "exercises/ch01-one/src/tests.rs",
+            "#[test]\nfn a_test() {}\n",
+        );
+        write(
+            "solutions/ch01-one/Cargo.toml",
+            "[package]\nname = \"ch01-one-solution\"\n",
+        );
+        write("solutions/ch01-one/src/lib.rs", "mod tests;\n");
+        write(
+            "solutions/ch01-one/src/tests.rs",
+            "#[test]\nfn a_test() {}\n",
+        );
+        write("exercises/ch02-stray/Cargo.toml", "");
+        write("book/src/SUMMARY.md", "- [Uno](ch01-one/index.md)\n");
+        let problems = Workbook::load(&root).unwrap().problems().join("\n");
+        for expected in [
+            "ch1: exercises/ch01-one/Cargo.toml names its package `ch01-wrong`, but the manifest says `ch01-one`",
+            "ch1: solutions/ch01-one/src/lib.rs must compile the exercise's tests",
+            "ch1: solutions/ch01-one/src/tests.rs is a second copy of the tests",
+            "ch1: the manifest gives points to `no_such_test`",
+            "ch1: the book page book/src/ch01-one/index.md is missing",
+            "exercises/ch02-stray is not a chapter in chapters.toml",
+            "book/src/SUMMARY.md lists the chapters as [Uno](ch01-one/index.md), but chapters.toml says [One](ch01-one/index.md)",
+        ] {
+            assert!(
+                problems.contains(expected),
+                "{expected:?} is not named in:\n{problems}"
+            );
+        }
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
