@@ -1,0 +1,75 @@
+//! Chapter 8, "Capstone: a multi-client chat server": everything from the earlier chapters in one
+//! server that speaks the Budget Chat protocol, so `nc`, `telnet` or a few lines of Python can
+//! chat through it.
+//!
+//! Read the chapter first: `book/src/ch08-chat-server/index.md` (or `cargo xtask book --open`).
+//! It has the protocol, the design (the room, a reader and a writer thread per client, a bounded
+//! queue each) and a picture of the threads. Then build the server in the order of the tests,
+//! running `cargo xtask check ch8` after each step:
+//!
+//! 1. naming and joining: start, welcome, the name rules, the room line, "has entered";
+//! 2. relaying: `[name] text` to every other joined client, whatever the reads look like;
+//! 3. leaving: "has left" on any disconnect of a joined client, and never for the others;
+//! 4. limits: 4096-byte lines, UTF-8, an error line and a close otherwise;
+//! 5. slow clients: a bounded queue of 256 lines per client, so one that never reads only
+//!    fills its own queue, and is disconnected when it is full;
+//! 6. shutdown: refuse new connections, close every client, join every thread.
+//!
+//! The tests are in `src/tests.rs`; reading them is allowed, and often helps.
+//! Stuck? `cargo xtask hint ch8` shows one hint at a time.
+//!
+//! Only the three methods of [`Server`] are fixed (the tests drive the server through them);
+//! add whatever private types, functions and fields you need.
+
+use std::io;
+use std::net::SocketAddr;
+
+/// The longest line a client may send, in bytes, without its line feed (and an optional `\r`).
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// The most lines waiting for one client; a client with more is disconnected as too slow.
+pub const QUEUE_LINES: usize = 256;
+
+/// The first line every client receives.
+pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
+
+/// A running chat server.
+pub struct Server {
+    // TODO: what must `local_addr` and `shutdown` reach? The bound address, the acceptor
+    // thread's `JoinHandle`, and an `Arc` of what the threads share (the room, the open
+    // connections, a "stopping" flag).
+}
+
+impl Server {
+    /// Binds `addr` (any address, IPv6 and port 0 included) and starts serving on a thread of its
+    /// own; returns as soon as the server accepts connections.
+    ///
+    /// Each connection gets the welcome line, then its first line is its name: 1 to 16 ASCII
+    /// letters or digits, and not already in the room. An illegal name gets one line saying why
+    /// and the connection is closed. A legal name joins the room: the client gets a line starting
+    /// with `*` that lists the others, and they get `* name has entered the room`. Each later line
+    /// goes to every other joined client as `[name] text`; when a joined client disconnects, the
+    /// others get `* name has left the room`.
+    pub fn start(addr: SocketAddr) -> io::Result<Server> {
+        // TODO: bind a `TcpListener`, then spawn the thread that accepts connections and spawns
+        // a thread for each. Start with naming and joining; add the rest step by step.
+        todo!("start a chat server on {addr}")
+    }
+
+    /// The address the server listens on, with the port the operating system chose for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        // TODO: keep `listener.local_addr()` from `start` in a field.
+        todo!("return the address the server is bound to")
+    }
+
+    /// Stops the server. When it returns, new connections are refused, every client has seen the
+    /// end of the stream, and every thread the server started has been joined.
+    pub fn shutdown(self) {
+        // TODO: set a flag, wake the acceptor out of `accept` (connect to yourself), let it drop
+        // the listener, shut down every client's socket, and join all the threads.
+        todo!("shut the server down")
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,863 @@
+//! The tests of chapter 8. The same file grades your exercise and the reference solution.
+//!
+//! Every test talks to your server over real loopback sockets, as `nc` would, and follows the
+//! protocol in the chapter (the Budget Chat problem plus our limits). They come in the order of
+//! the steps: naming and joining, relaying, leaving, limits, slow clients, shutdown.
+
+use super::*;
+
+use std::collections::BTreeSet;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use testkit::net;
+use testkit::peer::{self, Cut};
+use testkit::watchdog;
+
+/// The longest line the protocol allows, in bytes, without its line feed.
+const LINE_LIMIT: usize = 4096;
+
+/// How a test waits for the server to do what it should: long, because it takes milliseconds.
+fn within<T: Send + 'static>(awaiting: &str, body: impl FnOnce() -> T + Send + 'static) -> T {
+    watchdog::within_default(awaiting, body)
+}
+
+/// Starts the student's server on `127.0.0.1:0`.
+fn start() -> Server {
+    Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .expect("Server::start could not serve on 127.0.0.1:0")
+}
+
+/// One client of the chat, as a test plays it.
+struct Client {
+    label: String,
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    /// Connects, without reading anything.
+    fn connect(addr: SocketAddr, label: &str) -> Client {
+        let stream = net::connect(addr);
+        let reader = BufReader::new(stream.try_clone().expect("could not clone a socket"));
+        Client {
+            label: label.to_owned(),
+            stream,
+            reader,
+        }
+    }
+
+    /// Connects and reads the welcome line.
+    fn welcomed(addr: SocketAddr, label: &str) -> Client {
+        let mut client = Client::connect(addr, label);
+        let welcome = client.line("the welcome line that asks for a name");
+        assert!(
+            !welcome.is_empty(),
+            "the first line a client receives should ask for a name; {label} got an empty line"
+        );
+        client
+    }
+
+    /// Connects, reads the welcome, sends `name`, and returns the room line that follows.
+    fn join(addr: SocketAddr, name: &str) -> (Client, String) {
+        let mut client = Client::welcomed(addr, name);
+        client.send(name);
+        let room = client.line("the line that lists who is in the room, after sending a name");
+        assert!(
+            room.starts_with('*'),
+            "after sending the legal name {name:?}, a client should get a line starting with `*` \
+             that lists who is in the room, but got {room:?}"
+        );
+        (client, room)
+    }
+
+    /// The next line, without its `\n` (and without a `\r` before it), or `None` at the end of
+    /// the stream.
+    fn next_line(&mut self) -> io::Result<Option<String>> {
+        let mut bytes = Vec::new();
+        self.reader.read_until(b'\n', &mut bytes)?;
+        if bytes.last() != Some(&b'\n') {
+            return Ok(None);
+        }
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// The next line; fails the test, saying what was expected, if none comes.
+    fn line(&mut self, expecting: &str) -> String {
+        let outcome = self.next_line();
+        let label = &self.label;
+        match outcome {
+            Ok(Some(line)) => line,
+            Ok(None) => {
+                panic!("{label} expected {expecting}, but the server closed the connection instead")
+            }
+            Err(error) if net::is_timeout(&error) => panic!(
+                "{label} waited {} for {expecting}, and nothing came",
+                watchdog::describe(watchdog::scaled(net::IO_TIMEOUT))
+            ),
+            Err(error) => panic!("{label} expected {expecting}, but reading failed: {error}"),
+        }
+    }
+
+    /// Reads lines until one starting with `[` (a message), skipping `*` lines.
+    fn message(&mut self, expecting: &str) -> String {
+        loop {
+            let line = self.line(expecting);
+            if !line.starts_with('*') {
+                return line;
+            }
+        }
+    }
+
+    /// Sends `text` and a line feed.
+    fn send(&mut self, text: &str) {
+        self.send_bytes(format!("{text}\n").as_bytes());
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8]) {
+        let label = &self.label;
+        self.stream
+            .write_all(bytes)
+            .unwrap_or_else(|error| panic!("{label} could not send to the server: {error}"));
+    }
+
+    /// Reads (and ignores) lines until the server closes the connection, by an orderly end of
+    /// stream or a reset; fails if it stays open.
+    fn expect_closed(&mut self, why: &str) {
+        loop {
+            match self.next_line() {
+                Ok(Some(_)) => {}
+                Ok(None) => return,
+                Err(error) if peer::is_reset(&error) => return,
+                Err(error) if net::is_timeout(&error) => {
+                    panic!("{}'s connection stayed open, but {why}", self.label)
+                }
+                Err(error) => panic!("{} could not read: {error}", self.label),
+            }
+        }
+    }
+
+    /// Says "I am done" (half-close) and waits for the server to close its side, so whatever
+    /// the server does when this client leaves has been done when this returns.
+    fn leave(mut self) {
+        peer::half_close(&self.stream);
+        self.expect_closed("it had ended its side: on `Ok(0)` the server should close too");
+    }
+}
+
+/// The names a `*` line mentions: its words of ASCII letters and digits.
+fn words(line: &str) -> BTreeSet<&str> {
+    line.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// Asserts that `line` is a `*` line that mentions `name`.
+fn assert_mentions(line: &str, name: &str, event: &str) {
+    assert!(
+        line.starts_with('*') && words(line).contains(name),
+        "expected a line starting with `*` that says {name} {event}, but got {line:?}"
+    );
+}
+
+/// Proves that `watcher` heard nothing since its last line: a newcomer joins, and the very next
+/// line `watcher` gets must be the one announcing it.
+fn assert_heard_nothing_more(addr: SocketAddr, watcher: &mut Client, newcomer: &str, what: &str) {
+    let (_newcomer, _) = Client::join(addr, newcomer);
+    let line = watcher.line(&format!("the line saying {newcomer} entered"));
+    assert!(
+        line.starts_with('*') && words(&line).contains(newcomer),
+        "{} should have heard nothing about {what}; its next line should have announced \
+         {newcomer}, but it was {line:?}",
+        watcher.label
+    );
+}
+
+// Step 1: naming and joining.
+
+#[test]
+fn starts_on_port_0_and_reports_the_bound_address() {
+    within("a client to be welcomed", || {
+        let server = start();
+        let addr = server.local_addr();
+        assert!(
+            addr.port() != 0 && addr.ip() == Ipv4Addr::LOCALHOST,
+            "local_addr should be 127.0.0.1 with the port the system chose for port 0, not {addr}"
+        );
+        Client::welcomed(addr, "a client");
+    });
+}
+
+#[test]
+fn starts_on_ipv6_too() {
+    within("a client to be welcomed over IPv6", || {
+        let Some(probe) = net::listener_v6() else {
+            eprintln!("this machine has no IPv6 loopback; testing over IPv4 instead");
+            Client::welcomed(start().local_addr(), "a client");
+            return;
+        };
+        drop(probe);
+        let server = Server::start(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)))
+            .expect("Server::start could not serve on [::1]:0");
+        let addr = server.local_addr();
+        assert!(
+            addr.is_ipv6() && addr.port() != 0,
+            "started on [::1]:0, local_addr should be [::1] with a real port, not {addr}"
+        );
+        Client::join(addr, "alice");
+    });
+}
+
+#[test]
+fn a_named_client_joins_and_hears_who_is_in_the_room() {
+    within("three clients to join", || {
+        let addr = start().local_addr();
+        let (mut alice, first) = Client::join(addr, "alice");
+        assert!(
+            words(&first).is_disjoint(&BTreeSet::from(["bob", "carol"])),
+            "alice is first: her room line should name nobody, but it was {first:?}"
+        );
+        let (mut bob, second) = Client::join(addr, "bob");
+        assert_mentions(
+            &second,
+            "alice",
+            "is in the room (in the line bob gets on joining)",
+        );
+        assert_mentions(&alice.line("the line saying bob entered"), "bob", "entered");
+        let (_carol, third) = Client::join(addr, "carol");
+        assert_mentions(&third, "alice", "is in the room (in carol's room line)");
+        assert_mentions(&third, "bob", "is in the room (in carol's room line)");
+        assert_mentions(
+            &alice.line("the line saying carol entered"),
+            "carol",
+            "entered",
+        );
+        assert_mentions(
+            &bob.line("the line saying carol entered"),
+            "carol",
+            "entered",
+        );
+    });
+}
+
+#[test]
+fn names_of_1_to_16_letters_and_digits_are_legal() {
+    within("clients with legal names to join", || {
+        let addr = start().local_addr();
+        let names = ["q", "Z", "7", "abcdefghijklmnop", "R2D2"];
+        let mut joined = Vec::new();
+        for (index, name) in names.into_iter().enumerate() {
+            let (client, room) = Client::join(addr, name);
+            for earlier in &names[..index] {
+                assert_mentions(&room, earlier, &format!("is in the room when {name} joins"));
+            }
+            joined.push(client);
+        }
+    });
+}
+
+#[test]
+fn an_illegal_name_gets_a_line_and_a_close_and_nobody_hears_of_it() {
+    within("clients with illegal names to be turned away", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let illegal = [
+            "",
+            "two words",
+            "abcdefghijklmnopq",
+            "dash-ed",
+            "under_score",
+            "émile",
+            "名前",
+        ];
+        for name in illegal {
+            let mut client = Client::welcomed(addr, &format!("a client named {name:?}"));
+            client.send(name);
+            let reply = client.line("a line saying why the name is refused");
+            assert!(
+                !reply.is_empty(),
+                "the name {name:?} is illegal: the server should say so in a line"
+            );
+            client.expect_closed(&format!(
+                "the name {name:?} is illegal (1 to 16 ASCII letters or digits), so the server \
+                 should close the connection after saying so"
+            ));
+        }
+        assert_heard_nothing_more(addr, &mut alice, "zed", "clients with illegal names");
+    });
+}
+
+#[test]
+fn a_name_already_in_the_room_is_illegal() {
+    within("a second alice to be turned away", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let mut again = Client::welcomed(addr, "a second alice");
+        again.send("alice");
+        again.line("a line saying the name is taken");
+        again.expect_closed("alice is already in the room, so the second alice must be refused");
+        assert_heard_nothing_more(addr, &mut alice, "zed", "the second alice");
+    });
+}
+
+#[test]
+fn fifty_clients_joining_at_once_see_a_consistent_room() {
+    const CLIENTS: usize = 50;
+    within("fifty clients to join at once", || {
+        let addr = start().local_addr();
+        let names: Vec<String> = (0..CLIENTS).map(|i| format!("user{i:02}")).collect();
+        let gate = Arc::new(Barrier::new(CLIENTS));
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let (gate, name, names) = (Arc::clone(&gate), name.clone(), names.clone());
+                thread::spawn(move || {
+                    let mut client = Client::welcomed(addr, &name);
+                    gate.wait();
+                    client.send(&name);
+                    let room = client.line("the room line");
+                    assert!(room.starts_with('*'), "{name} got {room:?} on joining");
+                    let others: BTreeSet<&str> = names
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|n| *n != name)
+                        .collect();
+                    let listed: BTreeSet<String> = words(&room)
+                        .intersection(&others)
+                        .map(|n| n.to_string())
+                        .collect();
+                    let mut known = listed.clone();
+                    while known.len() < others.len() {
+                        let line = client.line("lines announcing the clients that joined later");
+                        let newcomer = words(&line).intersection(&others).next().copied();
+                        match newcomer {
+                            Some(newcomer) if line.starts_with('*') => assert!(
+                                known.insert(newcomer.to_owned()),
+                                "{name} heard about {newcomer} twice (listed in the room or \
+                                 announced already): {line:?}"
+                            ),
+                            _ => panic!("{name} expected a line saying who entered, got {line:?}"),
+                        }
+                    }
+                    (name, listed, client)
+                })
+            })
+            .collect();
+        let mut rooms = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(result) => rooms.push(result),
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        }
+        for (a, listed_by_a, _) in &rooms {
+            for (b, listed_by_b, _) in &rooms {
+                if a < b {
+                    assert!(
+                        listed_by_a.contains(b) != listed_by_b.contains(a),
+                        "{a} and {b} joined at the same time: exactly one of them joined first \
+                         and should be in the other's room line (check the name and add to the \
+                         room under one lock)"
+                    );
+                }
+            }
+        }
+    });
+}
+
+// Step 2: relaying.
+
+/// Alice, bob and carol, joined in that order, with every announcement read.
+fn three_in_a_room(addr: SocketAddr) -> (Client, Client, Client) {
+    let (mut alice, _) = Client::join(addr, "alice");
+    let (mut bob, _) = Client::join(addr, "bob");
+    alice.line("the line saying bob entered");
+    let (carol, _) = Client::join(addr, "carol");
+    alice.line("the line saying carol entered");
+    bob.line("the line saying carol entered");
+    (alice, bob, carol)
+}
+
+#[test]
+fn a_message_goes_to_every_other_joined_client_but_not_back() {
+    within("a message to be relayed", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, mut carol) = three_in_a_room(addr);
+        alice.send("hello there");
+        for client in [&mut bob, &mut carol] {
+            let line = client.line("alice's message");
+            assert_eq!(
+                line, "[alice] hello there",
+                "{} should get alice's line as `[alice] hello there`",
+                client.label
+            );
+        }
+        bob.send("ping");
+        let line = alice.line("bob's message");
+        assert_eq!(
+            line, "[bob] ping",
+            "alice should not get her own message back; her next line should be bob's"
+        );
+    });
+}
+
+#[test]
+fn a_client_that_has_not_joined_hears_no_messages() {
+    within("a message to be relayed to joined clients only", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let (mut bob, _) = Client::join(addr, "bob");
+        alice.line("the line saying bob entered");
+        let mut dan = Client::welcomed(addr, "dan");
+        alice.send("secret");
+        assert_eq!(bob.line("alice's message"), "[alice] secret");
+        dan.send("dan");
+        let room = dan.line("the room line");
+        assert!(
+            room.starts_with('*') && words(&room).contains("alice"),
+            "dan had not joined when alice spoke, so his next line should be the room line, \
+             not {room:?}"
+        );
+    });
+}
+
+#[test]
+fn trailing_carriage_returns_are_dropped() {
+    within("a telnet-style client to chat", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let mut erin = Client::welcomed(addr, "erin");
+        erin.send_bytes(b"erin\r\n");
+        let room = erin.line("the room line");
+        assert!(
+            room.starts_with('*'),
+            "`erin\\r\\n` is the name erin (drop the `\\r`), but the server answered {room:?}"
+        );
+        assert_mentions(
+            &alice.line("the line saying erin entered"),
+            "erin",
+            "entered",
+        );
+        erin.send_bytes(b"hi\r\n");
+        assert_eq!(alice.line("erin's message"), "[erin] hi");
+    });
+}
+
+#[test]
+fn a_client_writing_one_byte_at_a_time_is_understood() {
+    within("a byte-by-byte client to chat", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let mut frank = Client::welcomed(addr, "frank");
+        peer::no_delay(&frank.stream);
+        let pause = Duration::from_millis(1);
+        peer::send_cut(&mut frank.stream, b"frank\n", Cut::BYTE_BY_BYTE, pause).unwrap();
+        assert_mentions(
+            &alice.line("the line saying frank entered"),
+            "frank",
+            "entered",
+        );
+        let text = b"one byte at a time\n";
+        peer::send_cut(&mut frank.stream, text, Cut::BYTE_BY_BYTE, pause).unwrap();
+        assert_eq!(
+            alice.line("frank's message"),
+            "[frank] one byte at a time",
+            "a line can arrive in many reads; keep what you have until the `\\n` comes"
+        );
+    });
+}
+
+#[test]
+fn lines_that_arrive_together_are_still_separate_messages() {
+    within("a coalescing client to chat", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let mut gina = Client::welcomed(addr, "gina");
+        gina.send_bytes(&peer::coalesce(&[
+            "gina\n", "first\n", "second\n", "third\n",
+        ]));
+        assert_mentions(
+            &alice.line("the line saying gina entered"),
+            "gina",
+            "entered",
+        );
+        for expected in ["[gina] first", "[gina] second", "[gina] third"] {
+            assert_eq!(
+                alice.line(&format!("`{expected}`")),
+                expected,
+                "one read can hold several lines: the name and three messages came in one write"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_utf8_character_split_across_writes_arrives_whole() {
+    within("a message in several scripts to be relayed", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, _carol) = three_in_a_room(addr);
+        let text = "héllo wörld ✓ 🦀 こんにちは";
+        peer::no_delay(&alice.stream);
+        let bytes = format!("{text}\n").into_bytes();
+        peer::send_cut(
+            &mut alice.stream,
+            &bytes,
+            Cut::Fixed(3),
+            Duration::from_millis(1),
+        )
+        .unwrap();
+        assert_eq!(
+            bob.line("alice's message"),
+            format!("[alice] {text}"),
+            "a character of 2 to 4 bytes can be split between reads: decode whole lines, not \
+             each read"
+        );
+    });
+}
+
+#[test]
+fn a_thousand_messages_from_one_sender_arrive_in_order() {
+    within("a thousand messages to be relayed", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, _carol) = three_in_a_room(addr);
+        // Sent in batches of 100 so that no queue is ever near its limit of 256 lines.
+        for batch in 0..10 {
+            let lines: Vec<String> = (batch * 100..(batch + 1) * 100)
+                .map(|n| format!("message {n:04}\n"))
+                .collect();
+            alice.send_bytes(&peer::coalesce(&lines));
+            for n in batch * 100..(batch + 1) * 100 {
+                let expected = format!("[alice] message {n:04}");
+                let line = bob.line(&format!("`{expected}`"));
+                assert_eq!(
+                    line, expected,
+                    "bob should get alice's lines in the order she sent them"
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn a_broadcast_reaches_a_hundred_clients() {
+    within("a hundred clients to get one message", || {
+        let addr = start().local_addr();
+        let mut clients: Vec<Client> = (0..100)
+            .map(|i| Client::join(addr, &format!("c{i:03}")).0)
+            .collect();
+        clients[0].send("hello everyone");
+        for client in &mut clients[1..] {
+            let line = client.message("c000's message");
+            assert_eq!(
+                line, "[c000] hello everyone",
+                "{} got the wrong line",
+                client.label
+            );
+        }
+    });
+}
+
+// Step 3: leaving.
+
+#[test]
+fn everyone_hears_when_a_joined_client_leaves() {
+    within("the others to hear that carol left", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, carol) = three_in_a_room(addr);
+        carol.leave();
+        assert_mentions(&alice.line("the line saying carol left"), "carol", "left");
+        assert_mentions(&bob.line("the line saying carol left"), "carol", "left");
+    });
+}
+
+#[test]
+fn a_client_that_never_joined_leaves_unnoticed() {
+    within("a client that never joined to leave", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        Client::welcomed(addr, "a client without a name").leave();
+        let mut half = Client::welcomed(addr, "a client halfway through its name");
+        half.send_bytes(b"hal");
+        half.leave();
+        assert_heard_nothing_more(addr, &mut alice, "zed", "clients that never joined");
+    });
+}
+
+#[test]
+fn bytes_after_the_last_line_feed_are_discarded_at_disconnect() {
+    within("a client with an unfinished line to leave", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let (mut xena, _) = Client::join(addr, "xena");
+        alice.line("the line saying xena entered");
+        xena.send_bytes(b"complete\nunfinish");
+        xena.leave();
+        assert_eq!(alice.line("xena's message"), "[xena] complete");
+        let line = alice.line("the line saying xena left");
+        assert_mentions(
+            &line,
+            "xena",
+            "left (bytes after the last `\\n` are not a line: drop them)",
+        );
+    });
+}
+
+#[test]
+fn an_abrupt_reset_mid_line_frees_the_name() {
+    within("dave's name to be free again after a reset", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        let (mut dave, _) = Client::join(addr, "dave");
+        alice.line("the line saying dave entered");
+        dave.send_bytes(b"half a li");
+        // The reader holds a second handle on the socket; the reset happens when both are gone.
+        let Client { stream, reader, .. } = dave;
+        drop(reader);
+        peer::reset(stream);
+        let line = alice.line("the line saying dave left, after his connection was reset");
+        assert_mentions(
+            &line,
+            "dave",
+            "left (a reset is an error from read: leave then too)",
+        );
+        let (mut dave, _) = Client::join(addr, "dave");
+        assert_mentions(
+            &alice.line("the line saying dave entered again"),
+            "dave",
+            "entered",
+        );
+        dave.send("back");
+        assert_eq!(alice.line("the new dave's message"), "[dave] back");
+    });
+}
+
+// Step 4: limits.
+
+#[test]
+fn a_line_of_4096_bytes_is_relayed_and_a_longer_one_refused() {
+    within("the line limit to be applied", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, _carol) = three_in_a_room(addr);
+        let longest = "x".repeat(LINE_LIMIT);
+        alice.send(&longest);
+        let line = bob.line("alice's 4096-byte message");
+        assert!(
+            line == format!("[alice] {longest}"),
+            "a line of exactly {LINE_LIMIT} bytes is allowed and should be relayed whole; bob \
+             got {} bytes",
+            line.len()
+        );
+        alice.send(&"y".repeat(LINE_LIMIT + 1));
+        let reply = alice.line("a `* error:` line about the long line");
+        assert!(
+            reply.starts_with("* error:"),
+            "a line of {} bytes is over the limit: the sender should get a `* error:` line, not \
+             {reply:?}",
+            LINE_LIMIT + 1
+        );
+        alice.expect_closed("after an over-long line the server should close the connection");
+        assert_mentions(&bob.line("the line saying alice left"), "alice", "left");
+    });
+}
+
+#[test]
+fn invalid_utf8_gets_an_error_line_and_a_close() {
+    within("invalid UTF-8 to be refused", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, _carol) = three_in_a_room(addr);
+        // "café" in Latin-1: the é is one byte, 0xE9, which UTF-8 does not allow there.
+        alice.send_bytes(b"caf\xe9\n");
+        let reply = alice.line("a `* error:` line about the invalid text");
+        assert!(
+            reply.starts_with("* error:"),
+            "b\"caf\\xe9\" is not UTF-8: the sender should get a `* error:` line, not {reply:?}"
+        );
+        alice.expect_closed("after invalid UTF-8 the server should close the connection");
+        let line = bob.line("the line saying alice left");
+        assert_mentions(
+            &line,
+            "alice",
+            "left (and her invalid line must not be relayed)",
+        );
+    });
+}
+
+#[test]
+fn ten_mebibytes_without_a_newline_are_refused_and_others_are_still_served() {
+    within("a 10 MiB line to be refused while others chat", || {
+        let addr = start().local_addr();
+        let (mut alice, mut bob, _carol) = three_in_a_room(addr);
+        let (mut flo, _) = Client::join(addr, "flo");
+        alice.line("the line saying flo entered");
+        bob.line("the line saying flo entered");
+
+        let mut flood = flo.stream.try_clone().unwrap();
+        let flooder = thread::spawn(move || {
+            let chunk = vec![b'a'; 64 * 1024];
+            for _ in 0..160 {
+                // The server may close the connection at any moment: that ends the flood.
+                if flood.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+            let _ = flood.shutdown(Shutdown::Write);
+        });
+        alice.send("still here?");
+        loop {
+            let line = flo.line("a `* error:` line: 10 MiB without a line feed is over the limit");
+            if line.starts_with("* error:") {
+                break;
+            }
+        }
+        flo.expect_closed("after an over-long line the server should close the connection");
+        flooder.join().expect("the flooding thread failed");
+        // Bob hears both, in an order that depends on the timing.
+        let (mut heard_alice, mut heard_flo_leave) = (false, false);
+        while !(heard_alice && heard_flo_leave) {
+            let line = bob.line(if heard_alice {
+                "the line saying flo left"
+            } else {
+                "alice's message, sent while flo floods (one client sending a huge line must \
+                 not stop the others)"
+            });
+            if line.starts_with('*') {
+                assert_mentions(&line, "flo", "left");
+                heard_flo_leave = true;
+            } else {
+                assert_eq!(line, "[alice] still here?");
+                heard_alice = true;
+            }
+        }
+    });
+}
+
+// Step 5: slow clients.
+
+/// How far the flood of the slow-client tests went.
+struct Flood {
+    lines_bob_got: usize,
+    sam_left: bool,
+}
+
+/// Sam joins and never reads. Alice sends long lines in batches, and bob reads every one before
+/// the next batch, until bob hears that sam left or 32 MiB have gone by.
+fn flood_past_a_client_that_never_reads() -> Flood {
+    const BATCH: usize = 32;
+    const MOST: usize = 8192;
+    let addr = start().local_addr();
+    let (mut alice, _) = Client::join(addr, "alice");
+    let (mut bob, _) = Client::join(addr, "bob");
+    alice.line("the line saying bob entered");
+    let (_sam, _) = Client::join(addr, "sam");
+    alice.line("the line saying sam entered");
+    bob.line("the line saying sam entered");
+    let filler = "z".repeat(4000);
+    let mut sent = 0;
+    // Alice reads nothing either; her queue only gets the line saying sam left.
+    let mut flood = Flood {
+        lines_bob_got: 0,
+        sam_left: false,
+    };
+    while sent < MOST && !flood.sam_left {
+        let batch: Vec<String> = (sent..sent + BATCH)
+            .map(|n| format!("{n:05} {filler}\n"))
+            .collect();
+        alice.send_bytes(&peer::coalesce(&batch));
+        sent += BATCH;
+        while flood.lines_bob_got < sent {
+            let expecting = format!(
+                "alice's line {} (sam, who never reads, must not hold up the others: never \
+                 write to a socket while holding the room's lock, queue the line instead)",
+                flood.lines_bob_got
+            );
+            let line = bob.line(&expecting);
+            if line.starts_with('*') {
+                assert_mentions(&line, "sam", "left");
+                flood.sam_left = true;
+                continue;
+            }
+            let expected = format!("[alice] {:05} ", flood.lines_bob_got);
+            assert!(
+                line.starts_with(&expected),
+                "bob expected alice's line {} next, but got {:?}",
+                flood.lines_bob_got,
+                &line[..line.len().min(40)]
+            );
+            flood.lines_bob_got += 1;
+        }
+    }
+    flood
+}
+
+#[test]
+fn a_client_that_never_reads_does_not_delay_the_others() {
+    within("bob to get every line while sam does not read", || {
+        let flood = flood_past_a_client_that_never_reads();
+        assert!(flood.lines_bob_got > 0);
+    });
+}
+
+#[test]
+fn a_client_that_never_reads_is_disconnected() {
+    within("sam to be disconnected for not reading", || {
+        let flood = flood_past_a_client_that_never_reads();
+        assert!(
+            flood.sam_left,
+            "sam never read a line, and after {} lines of 4 KB sam was still in the room; keep \
+             at most 256 lines for each client, and disconnect one whose queue is full",
+            flood.lines_bob_got
+        );
+    });
+}
+
+// Step 6: shutdown.
+
+#[test]
+fn shutdown_closes_every_connection_and_refuses_new_ones() {
+    within("the server to shut down", || {
+        let server = start();
+        let addr = server.local_addr();
+        let (alice, mut bob, carol) = three_in_a_room(addr);
+        bob.send_bytes(b"half a li");
+        let unnamed = Client::welcomed(addr, "a client without a name");
+        let silent = Client::connect(addr, "a client that never reads");
+        watchdog::within(
+            Duration::from_secs(2),
+            "Server::shutdown to return (close every client's socket, then join every thread)",
+            move || server.shutdown(),
+        );
+        let refused = TcpStream::connect(addr);
+        assert!(
+            refused.is_err(),
+            "after shutdown returned, a new client could still connect to {addr}: drop the \
+             listener"
+        );
+        for mut client in [alice, bob, carol, unnamed, silent] {
+            client.expect_closed("shutdown had returned: every client should see the end");
+        }
+    });
+}
+
+#[test]
+fn shutdown_of_an_idle_server_is_quick() {
+    within("an idle server to shut down", || {
+        let server = start();
+        let addr = server.local_addr();
+        watchdog::within(
+            Duration::from_secs(2),
+            "Server::shutdown to return on a server without clients (accept blocks: wake it)",
+            move || server.shutdown(),
+        );
+        assert!(
+            TcpStream::connect(addr).is_err(),
+            "after shutdown returned, a new client could still connect to {addr}"
+        );
+    });
+}

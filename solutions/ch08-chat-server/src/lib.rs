@@ -1,0 +1,429 @@
+//! Chapter 8 reference solution: a multi-client chat server that speaks the Budget Chat protocol
+//! (`protocols/chat.md`), with a bounded queue per client and a graceful shutdown.
+//!
+//! The threads: one acceptor; for every connection a reader (which also runs the conversation)
+//! and, once the client has joined, a writer. The room is the only shared state, behind one
+//! mutex. Lines reach a client only through its bounded queue, so the room's lock is never held
+//! while writing to a socket, and a client that stops reading only ever fills its own queue.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// The longest line a client may send, in bytes, without its line feed (and an optional `\r`).
+pub const MAX_LINE_BYTES: usize = 4096;
+
+/// The most lines waiting for one client; a client with more is disconnected as too slow.
+pub const QUEUE_LINES: usize = 256;
+
+/// The most connections served at once; each costs two threads, so this bounds the threads too.
+pub const MAX_CLIENTS: usize = 500;
+
+/// The first line every client receives.
+pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
+
+/// How long a closing connection keeps reading (and discarding) what the client still sends, so
+/// that its last line is not destroyed by a reset.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// The most bytes the writer gathers from its queue into one `write_all`.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// A line on its way to clients, with its line feed; shared, because a broadcast sends the same
+/// line to every queue.
+type Line = Arc<str>;
+
+/// A running chat server. [`Server::shutdown`] stops it; dropping it leaves it running until the
+/// process ends.
+pub struct Server {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: JoinHandle<()>,
+}
+
+impl Server {
+    /// Binds `addr` (any address, IPv6 and port 0 included) and starts serving on a thread of its
+    /// own; returns as soon as the server accepts connections.
+    pub fn start(addr: SocketAddr) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared::default());
+        let acceptor = thread::Builder::new().name("chat-acceptor".into()).spawn({
+            let shared = Arc::clone(&shared);
+            move || accept_loop(listener, shared)
+        })?;
+        Ok(Server {
+            addr,
+            shared,
+            acceptor,
+        })
+    }
+
+    /// The address the server listens on, with the port the operating system chose for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops the server. When it returns, new connections are refused, every client has seen the
+    /// end of the stream, and every thread the server started has been joined.
+    pub fn shutdown(self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        // `accept` blocks until someone connects, so we connect: the acceptor wakes up, sees
+        // the flag, and stops.
+        let _ = TcpStream::connect(wake_addr(self.addr));
+        let _ = self.acceptor.join();
+    }
+}
+
+/// Where to connect to reach a listener bound to `addr`: an unspecified address (`0.0.0.0`,
+/// `::`) listens on loopback too.
+fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    let ip = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, addr.port())
+}
+
+/// What every thread of the server shares.
+#[derive(Default)]
+struct Shared {
+    room: Mutex<Room>,
+    /// Every open connection, joined or not, so that shutdown can close them all.
+    connections: Mutex<HashMap<u64, TcpStream>>,
+    stopping: AtomicBool,
+}
+
+impl Shared {
+    fn room(&self) -> MutexGuard<'_, Room> {
+        // No thread panics while holding the lock, but if one did the room is still consistent:
+        // every change to it is a single insert or remove.
+        self.room.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn connections(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The joined clients, by connection number.
+#[derive(Default)]
+struct Room {
+    members: HashMap<u64, Member>,
+}
+
+/// One joined client, as the room sees it.
+struct Member {
+    name: String,
+    /// The client's bounded queue; its writer thread empties it onto the socket.
+    outbox: SyncSender<Line>,
+    /// Kept only to disconnect a client that is too slow.
+    stream: TcpStream,
+}
+
+impl Room {
+    /// Adds a client, unless its name is taken: it gets the list of the others, and they hear
+    /// that it entered.
+    fn join(&mut self, id: u64, name: &str, outbox: SyncSender<Line>, stream: TcpStream) -> bool {
+        if self.members.values().any(|member| member.name == name) {
+            return false;
+        }
+        let mut others: Vec<&str> = self.members.values().map(|m| m.name.as_str()).collect();
+        others.sort_unstable();
+        let contains = format!("* The room contains: {}\n", others.join(", "));
+        // The queue is new and empty, so this line is first in it and cannot fail.
+        let _ = outbox.try_send(contains.into());
+        let member = Member {
+            name: name.to_owned(),
+            outbox,
+            stream,
+        };
+        self.members.insert(id, member);
+        self.broadcast(Some(id), format!("* {name} has entered the room\n").into());
+        true
+    }
+
+    /// Removes a client and tells the others, unless it was already removed as too slow.
+    fn leave(&mut self, id: u64) {
+        if let Some(member) = self.members.remove(&id) {
+            self.broadcast(
+                None,
+                format!("* {} has left the room\n", member.name).into(),
+            );
+        }
+    }
+
+    /// Queues `line` for every member but `from`. Never blocks: a member whose queue is full is
+    /// disconnected, and the others hear that it left.
+    fn broadcast(&mut self, from: Option<u64>, line: Line) {
+        let mut pending = VecDeque::from([(from, line)]);
+        while let Some((from, line)) = pending.pop_front() {
+            let mut too_slow = Vec::new();
+            for (&id, member) in &self.members {
+                if Some(id) == from {
+                    continue;
+                }
+                // Full: the client has stopped reading. Disconnected: its writer has given up.
+                if member.outbox.try_send(Arc::clone(&line)).is_err() {
+                    too_slow.push(id);
+                }
+            }
+            for id in too_slow {
+                if let Some(member) = self.members.remove(&id) {
+                    // Wakes the member's reader and writer, whichever call they are blocked in.
+                    let _ = member.stream.shutdown(Shutdown::Both);
+                    let left = format!("* {} has left the room\n", member.name);
+                    pending.push_back((None, left.into()));
+                }
+            }
+        }
+    }
+}
+
+/// Accepts connections until shutdown, then closes every connection and joins every thread.
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut handles: Vec<JoinHandle<()>> = Vec::new();
+    let mut next_id: u64 = 0;
+    for incoming in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        let Ok(stream) = incoming else {
+            // Usually out of file descriptors: give the connections time to end.
+            thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        // Joining the finished connections keeps the list as long as the live ones.
+        handles.retain(|handle| !handle.is_finished());
+        if handles.len() >= MAX_CLIENTS {
+            let _ = (&stream).write_all(b"* error: the server is full, try again later\n");
+            continue;
+        }
+        let id = next_id;
+        next_id += 1;
+        let Ok(registered) = stream.try_clone() else {
+            continue;
+        };
+        shared.connections().insert(id, registered);
+        let spawned = thread::Builder::new()
+            .name(format!("chat-client-{id}"))
+            .spawn({
+                let shared = Arc::clone(&shared);
+                move || serve(&shared, id, stream)
+            });
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(_) => {
+                shared.connections().remove(&id);
+            }
+        }
+    }
+    // New connections are refused from here on.
+    drop(listener);
+    for stream in shared.connections().values() {
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+    for handle in handles {
+        let _ = handle.join();
+    }
+}
+
+/// Runs one connection from welcome to close, on its own thread.
+fn serve(shared: &Shared, id: u64, stream: TcpStream) {
+    converse(shared, id, &stream);
+    let _ = stream.shutdown(Shutdown::Both);
+    shared.connections().remove(&id);
+}
+
+/// Why a client's line was refused.
+enum Refusal {
+    TooLong,
+    NotUtf8,
+}
+
+impl Refusal {
+    fn line(&self) -> String {
+        match self {
+            Refusal::TooLong => {
+                format!("* error: a line may be at most {MAX_LINE_BYTES} bytes; goodbye\n")
+            }
+            Refusal::NotUtf8 => "* error: lines must be UTF-8 text; goodbye\n".to_owned(),
+        }
+    }
+}
+
+/// What reading the next line gave.
+enum Next {
+    Line(String),
+    /// The client is gone (end of stream or an error); a partial line is discarded.
+    Gone,
+    Refused(Refusal),
+}
+
+/// The conversation with one client: welcome, name, then its lines until it leaves.
+fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
+    if (&*stream)
+        .write_all(format!("{WELCOME}\n").as_bytes())
+        .is_err()
+    {
+        return;
+    }
+    let mut lines = Lines::new(stream);
+    let name = match lines.next() {
+        Next::Line(name) => name,
+        Next::Gone => return,
+        Next::Refused(refusal) => return refuse(stream, &refusal.line()),
+    };
+    if !is_valid_name(&name) {
+        return refuse(
+            stream,
+            "* error: a name is 1 to 16 ASCII letters or digits\n",
+        );
+    }
+    let (outbox, queue) = mpsc::sync_channel(QUEUE_LINES);
+    let (Ok(for_room), Ok(for_writer)) = (stream.try_clone(), stream.try_clone()) else {
+        return;
+    };
+    if !shared.room().join(id, &name, outbox.clone(), for_room) {
+        return refuse(stream, &format!("* error: {name} is already here\n"));
+    }
+    let writer = thread::Builder::new()
+        .name(format!("chat-writer-{id}"))
+        .spawn(move || write_lines(for_writer, queue));
+
+    let refusal = loop {
+        match lines.next() {
+            Next::Line(text) => {
+                let line = format!("[{name}] {text}\n");
+                shared.room().broadcast(Some(id), line.into());
+            }
+            Next::Gone => break None,
+            Next::Refused(refusal) => break Some(refusal),
+        }
+    };
+    if let Some(refusal) = &refusal {
+        let _ = outbox.try_send(refusal.line().into());
+    }
+    shared.room().leave(id);
+    // The writer ends once every sender is gone: ours, and the room's copy that `leave` dropped.
+    drop(outbox);
+    if let Ok(writer) = writer {
+        let _ = writer.join();
+    }
+    if refusal.is_some() {
+        linger(stream);
+    }
+}
+
+/// True for 1 to 16 ASCII letters and digits.
+fn is_valid_name(name: &str) -> bool {
+    (1..=16).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Sends one last line and closes, letting the client read it.
+fn refuse(stream: &TcpStream, line: &str) {
+    let _ = (&*stream).write_all(line.as_bytes());
+    linger(stream);
+}
+
+/// Closes the sending side, then reads and discards for a while. Closing a socket that still
+/// has unread data sends a reset, which can destroy our last line before the client reads it.
+fn linger(stream: &TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let deadline = Instant::now() + LINGER;
+    let mut scratch = [0; 4096];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            break;
+        }
+        match (&*stream).read(&mut scratch) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Empties a client's queue onto its socket until the queue closes or the socket fails. Lines
+/// waiting together go out in one write.
+fn write_lines(stream: TcpStream, queue: Receiver<Line>) {
+    let mut batch = Vec::with_capacity(BATCH_BYTES);
+    while let Ok(line) = queue.recv() {
+        batch.clear();
+        batch.extend_from_slice(line.as_bytes());
+        while batch.len() < BATCH_BYTES {
+            match queue.try_recv() {
+                Ok(more) => batch.extend_from_slice(more.as_bytes()),
+                Err(_) => break,
+            }
+        }
+        if (&stream).write_all(&batch).is_err() {
+            // The client is gone: make its reader notice, and stop taking lines.
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// Cuts a byte stream into lines of at most [`MAX_LINE_BYTES`], never holding more than that.
+struct Lines<'a> {
+    reader: BufReader<&'a TcpStream>,
+    line: Vec<u8>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(stream: &'a TcpStream) -> Self {
+        Lines {
+            reader: BufReader::new(stream),
+            line: Vec::new(),
+        }
+    }
+
+    fn next(&mut self) -> Next {
+        self.line.clear();
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok([]) => return Next::Gone,
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Next::Gone,
+            };
+            let (piece, ends_line) = match available.iter().position(|&b| b == b'\n') {
+                Some(at) => (&available[..at], true),
+                None => (available, false),
+            };
+            // One byte of slack for a `\r` that is dropped below.
+            if self.line.len() + piece.len() > MAX_LINE_BYTES + 1 {
+                return Next::Refused(Refusal::TooLong);
+            }
+            self.line.extend_from_slice(piece);
+            let used = piece.len() + usize::from(ends_line);
+            self.reader.consume(used);
+            if ends_line {
+                if self.line.last() == Some(&b'\r') {
+                    self.line.pop();
+                }
+                if self.line.len() > MAX_LINE_BYTES {
+                    return Next::Refused(Refusal::TooLong);
+                }
+                return match String::from_utf8(std::mem::take(&mut self.line)) {
+                    Ok(text) => Next::Line(text),
+                    Err(_) => Next::Refused(Refusal::NotUtf8),
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "../../../exercises/ch08-chat-server/src/tests.rs"]
+mod tests;
