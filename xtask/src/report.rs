@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use serde_json::{Value, json};
 
 use crate::cargo::{self, Build};
 use crate::libtest;
 use crate::shell::{self, Shell, Tone};
 use crate::verdict::{self, Verdict};
-use crate::workbook::{Chapter, Workbook, slash};
+use crate::workbook::{Chapter, STUDENT_COPY, Workbook, slash};
 
 /// Which crate of a chapter is graded.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -50,6 +50,9 @@ pub struct ChapterReport<'a> {
     pub chapter: &'a Chapter,
     pub side: Side,
     pub graded: Graded,
+    /// The points the chapter is worth, counted from its test file, so that a chapter that does
+    /// not compile still says what it is worth (an autograder must not shrink the total).
+    pub worth: u32,
 }
 
 impl ChapterReport<'_> {
@@ -75,7 +78,10 @@ impl ChapterReport<'_> {
             .filter(|t| t.verdict == Verdict::Passed)
             .map(|t| t.points)
             .sum();
-        let possible = self.tests().iter().map(|t| t.points).sum();
+        let possible = match self.graded {
+            Graded::Tests(_) => self.tests().iter().map(|t| t.points).sum(),
+            Graded::Broken(_) => self.worth,
+        };
         (earned, possible)
     }
 
@@ -99,6 +105,11 @@ pub fn grade<'a>(
     side: Side,
     timeout: Duration,
 ) -> Result<ChapterReport<'a>> {
+    ensure!(
+        side == Side::Exercise || chapter.has_solution(),
+        "{STUDENT_COPY}, so there is no solution of {} to grade",
+        chapter.id
+    );
     let (package, dir) = match side {
         Side::Exercise => (&chapter.exercise, chapter.exercise_dir()),
         Side::Solution => (&chapter.solution, chapter.solution_dir()),
@@ -111,12 +122,20 @@ pub fn grade<'a>(
             chapter.id
         );
     }
+    // In the order of the test file, which is the order in which a student meets them.
+    let source =
+        std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default();
+    let worth = declared_tests(&source)
+        .iter()
+        .map(|name| chapter.points_for(name))
+        .sum();
     let program = match cargo::build_tests(&workbook.root, package)? {
         Build::Broken(errors) => {
             return Ok(ChapterReport {
                 chapter,
                 side,
                 graded: Graded::Broken(errors),
+                worth,
             });
         }
         Build::Ready(program) => program,
@@ -124,9 +143,6 @@ pub fn grade<'a>(
     let crate_dir = workbook.root.join(dir);
     let names = libtest::list(&program, &crate_dir)?;
     let run = libtest::run(&program, &crate_dir, &names, timeout)?;
-    // In the order of the test file, which is the order in which a student meets them.
-    let source =
-        std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default();
     let mut names = names;
     names.sort_by_key(|full_name| {
         let name = full_name.rsplit("::").next().unwrap_or(full_name);
@@ -150,7 +166,29 @@ pub fn grade<'a>(
         chapter,
         side,
         graded: Graded::Tests(tests),
+        worth,
     })
+}
+
+/// The `#[test]` functions of a test file, by name, without compiling it: what a chapter is
+/// worth when the student's code does not compile.
+fn declared_tests(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut after_test_attribute = false;
+    for line in source.lines() {
+        let line = line.trim();
+        if line.starts_with("#[test]") {
+            after_test_attribute = true;
+        } else if after_test_attribute && let Some(at) = line.find("fn ") {
+            let rest = &line[at + 3..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            names.push(rest[..end].to_owned());
+            after_test_attribute = false;
+        }
+    }
+    names
 }
 
 /// `keeps_a_partial_line` → `keeps a partial line`; a nested module is kept as a prefix.
@@ -203,16 +241,16 @@ pub fn print_chapter(shell: &mut Shell, report: &ChapterReport) {
                         .join("\n"),
                 );
                 if lines.len() > ERROR_LINES {
-                    shell.detail(shell::dim("…"));
+                    shell.note("…");
                 }
                 shell.line("");
             }
             if errors.len() > ERRORS_SHOWN {
                 let more = errors.len() - ERRORS_SHOWN;
-                shell.detail(shell::dim(&format!(
+                shell.note(format!(
                     "… and {more} more error{}; fix these first, the rest often follow",
                     if more == 1 { "" } else { "s" }
-                )));
+                ));
             }
         }
         Graded::Tests(tests) => {
@@ -223,7 +261,7 @@ pub fn print_chapter(shell: &mut Shell, report: &ChapterReport) {
                     readable(&test.name),
                 );
                 if let Some(message) = test.verdict.message() {
-                    shell.detail(shell::dim(&message));
+                    shell.note(message);
                 }
             }
         }
@@ -330,4 +368,15 @@ pub fn to_json(report: &ChapterReport) -> Value {
         "points": points,
         "max_points": possible,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declared_tests_are_the_functions_under_a_test_attribute() {
+        let source = "use super::*;\n\nfn helper() {}\n\n#[test]\nfn first() {}\n\n#[test]\n#[should_panic(expected = \"x\")]\npub fn second_one() -> Result<(), ()> { Ok(()) }\n\nmod nested {\n    #[test]\n    fn third() {}\n}\n";
+        assert_eq!(declared_tests(source), ["first", "second_one", "third"]);
+    }
 }

@@ -13,7 +13,9 @@ use colored::{ColoredString, Colorize};
 pub enum ColorChoice {
     /// Colour on a terminal, unless `NO_COLOR` is set.
     Auto,
+    /// Colour even when the output is not a terminal.
     Always,
+    /// Never colour.
     Never,
 }
 
@@ -71,6 +73,13 @@ impl Shell {
     pub fn detail(&mut self, message: impl Display) {
         for line in message.to_string().lines() {
             self.line(format_args!("{:VERB_WIDTH$} {line}", ""));
+        }
+    }
+
+    /// Like [`Shell::detail`], dimmed: explanations under a verdict.
+    pub fn note(&mut self, message: impl Display) {
+        for line in message.to_string().lines() {
+            self.line(format_args!("{:VERB_WIDTH$} {}", "", dim(line)));
         }
     }
 
