@@ -23,7 +23,9 @@ where
 {
     // TODO: a first loop that spawns (each thread gets its own clone of `work`, moved in), and
     // a second loop that joins the `JoinHandle`s. `join` returns `Err(payload)` for a panic:
-    // the payload is a `&str` or a `String`, found with `downcast_ref`.
+    // the payload is a `&str` or a `String`, found with `downcast_ref`. (Delete the `let _`,
+    // which only keeps the compiler quiet until you use `work`.)
+    let _ = work;
     todo!("start {count} threads, then join them all")
 }
 
@@ -42,6 +44,8 @@ where
 {
     // TODO: `std::thread::scope` lets threads borrow `items` and `work`. Work out where each
     // chunk starts and ends, spawn one scoped thread per chunk, and add up what they return.
+    // (Delete the `let _`.)
+    let _ = work;
     todo!(
         "add up the work over {} items on {threads} threads",
         items.len()

@@ -29,18 +29,14 @@ fn never_met(threads: usize) -> String {
 
 #[test]
 fn run_threads_returns_each_threads_result_in_start_order() {
-    let results = watchdog::within_default("run_threads to return", || {
-        run_threads(5, |i| i * i)
-    });
+    let results = watchdog::within_default("run_threads to return", || run_threads(5, |i| i * i));
     assert_eq!(
         results,
         vec![Ok(0), Ok(1), Ok(4), Ok(9), Ok(16)],
         "thread i should run work(i), and the results should come back in the order the \
          threads were started"
     );
-    let none = watchdog::within_default("run_threads(0, …) to return", || {
-        run_threads(0, |i| i)
-    });
+    let none = watchdog::within_default("run_threads(0, …) to return", || run_threads(0, |i| i));
     assert!(none.is_empty(), "zero threads give zero results");
 }
 
@@ -184,7 +180,11 @@ fn parallel_sum_handles_more_threads_than_items() {
                 item.0
             })
         });
-        assert_eq!(total, len * (len + 1) / 2, "{len} items on {threads} threads");
+        assert_eq!(
+            total,
+            len * (len + 1) / 2,
+            "{len} items on {threads} threads"
+        );
         assert_eq!(
             point.threads_seen(),
             len as usize,
@@ -305,7 +305,9 @@ fn echo_sends_every_byte_back_and_closes_after_the_client_does() {
     let server = thread::spawn(move || echo(net::accept(&listener)));
     let data = seed::with_seed(6, |rng| rng.bytes(200_000));
     let mut client = net::connect(addr);
-    let mut writer = client.try_clone().expect("could not clone the test's socket");
+    let mut writer = client
+        .try_clone()
+        .expect("could not clone the test's socket");
     let sent = data.clone();
     // Writes on a thread of its own, so that neither side waits for the other to read.
     let writing = thread::spawn(move || {
@@ -380,7 +382,11 @@ fn a_client_that_disconnects_abruptly_never_disturbs_the_others() {
     watchdog::within_default("the other clients to be echoed", move || {
         let mut before = net::connect(addr);
         let mut rude = net::connect(addr);
-        expect_echo(&mut rude, b"half a messa", "the client that is about to vanish");
+        expect_echo(
+            &mut rude,
+            b"half a messa",
+            "the client that is about to vanish",
+        );
         rude.write_all(b"ge that never ends").unwrap();
         peer::reset(rude);
         expect_echo(

@@ -75,7 +75,11 @@ where
         }
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
+            })
             .sum()
     })
 }
