@@ -138,7 +138,7 @@ impl Room {
         }
         let mut others: Vec<&str> = self.members.values().map(|m| m.name.as_str()).collect();
         others.sort_unstable();
-        let contains = format!("* The room contains: {}\n", others.join(", "));
+        let contains = format!("* The room contains:{}\n", list_of(&others));
         // The queue is new and empty, so this line is first in it and cannot fail.
         let _ = outbox.try_send(contains.into());
         let member = Member {
@@ -188,6 +188,15 @@ impl Room {
     }
 }
 
+/// The names after the colon of the room line: ` alice, bob`, or nothing for an empty room.
+fn list_of(names: &[&str]) -> String {
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", names.join(", "))
+    }
+}
+
 /// Accepts connections until shutdown, then closes every connection and joins every thread.
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut handles: Vec<JoinHandle<()>> = Vec::new();
@@ -207,6 +216,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             let _ = (&stream).write_all(b"* error: the server is full, try again later\n");
             continue;
         }
+        // Lines are written whole, often one at a time: waiting to fill a packet (Nagle's
+        // algorithm) would only add delay.
+        let _ = stream.set_nodelay(true);
         let id = next_id;
         next_id += 1;
         let Ok(registered) = stream.try_clone() else {
@@ -228,6 +240,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
     // New connections are refused from here on.
     drop(listener);
+    // Emptying the room first means nobody is told that everybody else left.
+    let members = std::mem::take(&mut shared.room().members);
+    drop(members);
     for stream in shared.connections().values() {
         let _ = stream.shutdown(Shutdown::Both);
     }
