@@ -1,0 +1,89 @@
+//! The code that chapter 6 of the book shows, included by anchor and compiled (and tested) here.
+
+use std::thread;
+
+// ANCHOR: collatz
+/// The number of Collatz steps from `n` down to 1: halve an even number, triple an odd one and
+/// add one. Pure arithmetic, so a thread running it never waits for anything.
+pub fn collatz_steps(mut n: u64) -> u64 {
+    let mut steps = 0;
+    while n != 1 {
+        n = if n % 2 == 0 { n / 2 } else { 3 * n + 1 };
+        steps += 1;
+    }
+    steps
+}
+// ANCHOR_END: collatz
+
+/// The total number of Collatz steps of every number in `start..end`.
+pub fn total_steps(start: u64, end: u64) -> u64 {
+    (start..end).map(collatz_steps).sum()
+}
+
+/// `1..=limit` cut into `workers` contiguous ranges whose lengths differ by at most one, the
+/// same split as the Python scripts make.
+pub fn chunks(limit: u64, workers: u64) -> Vec<(u64, u64)> {
+    let (base, longer) = (limit / workers, limit % workers);
+    let mut start = 1;
+    (0..workers)
+        .map(|i| {
+            let end = start + base + u64::from(i < longer);
+            let range = (start, end);
+            start = end;
+            range
+        })
+        .collect()
+}
+
+// ANCHOR: spawned_sum
+/// Counts the steps of `1..=limit` on `workers` threads, each returning its own part.
+pub fn spawned_total(limit: u64, workers: u64) -> u64 {
+    let handles: Vec<thread::JoinHandle<u64>> = chunks(limit, workers)
+        .into_iter()
+        // `move` gives each thread its own copy of `start` and `end`.
+        .map(|(start, end)| thread::spawn(move || total_steps(start, end)))
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("a counting thread panicked"))
+        .sum()
+}
+// ANCHOR_END: spawned_sum
+
+// ANCHOR: scoped_sum
+/// Adds up `numbers` on two threads that borrow the two halves of the slice: no copy, no `Arc`,
+/// and no `'static` needed, because the scope joins both threads before it returns.
+pub fn scoped_total(numbers: &[u64]) -> u64 {
+    let (left, right) = numbers.split_at(numbers.len() / 2);
+    thread::scope(|scope| {
+        let first = scope.spawn(|| left.iter().sum::<u64>());
+        let second = scope.spawn(|| right.iter().sum::<u64>());
+        first.join().unwrap() + second.join().unwrap()
+    })
+}
+// ANCHOR_END: scoped_sum
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collatz_counts_steps() {
+        assert_eq!(collatz_steps(1), 0);
+        assert_eq!(collatz_steps(6), 8);
+        assert_eq!(collatz_steps(27), 111);
+    }
+
+    #[test]
+    fn chunks_cover_the_range_once() {
+        assert_eq!(chunks(10, 4), [(1, 4), (4, 7), (7, 9), (9, 11)]);
+        assert_eq!(chunks(3, 1), [(1, 4)]);
+    }
+
+    #[test]
+    fn threads_give_the_serial_answer() {
+        assert_eq!(spawned_total(3000, 3), total_steps(1, 3001));
+        let numbers: Vec<u64> = (1..=100).collect();
+        assert_eq!(scoped_total(&numbers), 5050);
+    }
+}
