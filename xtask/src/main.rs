@@ -8,6 +8,7 @@ mod check;
 mod hint;
 mod libtest;
 mod mutants;
+mod proxy;
 mod report;
 mod shell;
 mod verdict;
@@ -74,6 +75,9 @@ enum Command {
         #[command(flatten)]
         limits: Limits,
     },
+    /// Forward TCP connections to a server, re-cutting the byte stream on the way and printing
+    /// every piece: watch one message arrive in several reads, or several in one.
+    Proxy(proxy::Options),
 }
 
 /// How long a test may run before the runner stops it.
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
             Command::Verify { chapters, limits } => {
                 verify::run(&workbook, &mut shell, &chapters, limits.timeout())
             }
+            Command::Proxy(options) => proxy::run(&options),
         });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
