@@ -1,6 +1,7 @@
 //! The code that chapter 8 of the book shows, included by anchor and compiled here: the pieces of
 //! a chat server's design, and the lecture-style server whose broadcast stalls.
 
+pub mod lifecycle;
 pub mod naive;
 
 use std::collections::HashMap;
