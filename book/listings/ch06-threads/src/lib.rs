@@ -1,6 +1,28 @@
 //! The code that chapter 6 of the book shows, included by anchor and compiled (and tested) here.
 
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::thread;
+
+/// The name of Python 3 on this machine: `python3`, or `python` (as on Windows).
+pub fn find_python() -> Option<String> {
+    ["python3", "python"]
+        .into_iter()
+        .map(str::to_owned)
+        .find(|name| {
+            Command::new(name)
+                .args(["-c", "import sys; sys.exit(sys.version_info[0] != 3)"])
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+}
+
+/// The folder of the chapter's Python scripts, next to this crate's sources.
+pub fn python_scripts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
+}
 
 // ANCHOR: collatz
 /// The number of Collatz steps from `n` down to 1: halve an even number, triple an odd one and
@@ -63,9 +85,29 @@ pub fn scoped_total(numbers: &[u64]) -> u64 {
 }
 // ANCHOR_END: scoped_sum
 
+/// Echoes one client's bytes back until it shuts down its sending side.
+fn echo(stream: TcpStream) -> io::Result<u64> {
+    io::copy(&mut &stream, &mut &stream)
+}
+
+// ANCHOR: thread_per_connection
+/// Serves every client that connects, each on a thread of its own.
+pub fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        let (stream, peer) = listener.accept()?;
+        thread::spawn(move || {
+            if let Err(error) = echo(stream) {
+                eprintln!("{peer}: {error}");
+            }
+        });
+    }
+}
+// ANCHOR_END: thread_per_connection
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[test]
     fn collatz_counts_steps() {
@@ -85,5 +127,22 @@ mod tests {
         assert_eq!(spawned_total(3000, 3), total_steps(1, 3001));
         let numbers: Vec<u64> = (1..=100).collect();
         assert_eq!(scoped_total(&numbers), 5050);
+    }
+
+    #[test]
+    fn two_clients_are_served_at_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || serve(listener));
+        let mut first = TcpStream::connect(addr).unwrap();
+        let mut second = TcpStream::connect(addr).unwrap();
+        // The second client is answered while the first stays connected and silent.
+        second.write_all(b"hi").unwrap();
+        let mut back = [0; 2];
+        second.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"hi");
+        first.write_all(b"yo").unwrap();
+        first.read_exact(&mut back).unwrap();
+        assert_eq!(&back, b"yo");
     }
 }

@@ -2,12 +2,11 @@
 //! threads, with one worker and with several. Prints a Markdown table and an SVG bar chart for
 //! the book, which runs this program at build time; the figures are that machine's.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ch06_threads_listings::spawned_total;
+use ch06_threads_listings::{find_python, python_scripts, spawned_total};
 
 /// Numbers to count Collatz steps for: about half a second of pure Python on one core.
 const LIMIT: u64 = 30_000;
@@ -80,19 +79,6 @@ fn main() {
     print_chart(&rows, workers);
 }
 
-/// `python3`, or `python` where that is the name of Python 3 (as on Windows).
-fn find_python() -> Option<String> {
-    ["python3", "python"]
-        .into_iter()
-        .map(str::to_owned)
-        .find(|name| {
-            Command::new(name)
-                .args(["-c", "import sys; sys.exit(sys.version_info[0] != 3)"])
-                .status()
-                .is_ok_and(|status| status.success())
-        })
-}
-
 fn python_version(python: &str) -> String {
     let output = Command::new(python)
         .args(["-c", "import platform; print(platform.python_version())"])
@@ -101,14 +87,9 @@ fn python_version(python: &str) -> String {
     format!("version {}", String::from_utf8_lossy(&output.stdout).trim())
 }
 
-/// The folder of the Python scripts, next to this crate's sources.
-fn scripts() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
-}
-
 /// Runs `count_<kind>.py` and returns the time it measured and the total it found.
 fn run_python(python: &str, kind: &str, workers: u64) -> (Duration, u64) {
-    let script = scripts().join(format!("count_{kind}.py"));
+    let script = python_scripts().join(format!("count_{kind}.py"));
     let output = Command::new(python)
         .arg(&script)
         .args([workers.to_string(), LIMIT.to_string()])
