@@ -1,0 +1,259 @@
+//! Checks that the book is whole: every include resolves before the build, and after it no
+//! page shows a failed command, a leftover directive, or a link to a page or anchor that does
+//! not exist.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result, bail};
+use regex::Regex;
+
+use crate::render::normalize;
+
+static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(\\?)\{\{#(include|rustdoc_include)\s+([^}\s]+)\s*\}\}").expect("a valid regex")
+});
+static ANCHOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"ANCHOR:\s*([\w_-]+)").expect("a valid regex"));
+static LINE_RANGE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d*(:\d*)?$").expect("a valid regex"));
+
+/// Every `{{#include file:anchor}}` in the pages under `src` names a file that exists and an
+/// anchor that file has. (mdBook includes nothing, silently, for an anchor it cannot find.)
+pub fn includes(src: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for page in files_with_extension(src, "md")? {
+        let text =
+            fs::read_to_string(&page).with_context(|| format!("cannot read {}", page.display()))?;
+        let page_dir = page.parent().unwrap_or(src);
+        for caps in INCLUDE.captures_iter(&text) {
+            if !caps[1].is_empty() {
+                continue; // `\{{#include …}}` is mdBook's way of showing the directive itself.
+            }
+            let argument = &caps[3];
+            let (file, selector) = argument.split_once(':').unwrap_or((argument, ""));
+            let shown = page
+                .strip_prefix(src)
+                .unwrap_or(&page)
+                .display()
+                .to_string();
+            let Ok(source) = fs::read_to_string(page_dir.join(file)) else {
+                problems.push(format!(
+                    "src/{shown}: {{{{#include {argument}}}}}: there is no file {file}"
+                ));
+                continue;
+            };
+            if selector.is_empty() || LINE_RANGE.is_match(selector) {
+                continue;
+            }
+            let anchors: BTreeSet<&str> = ANCHOR
+                .captures_iter(&source)
+                .map(|caps| caps.get(1).map_or("", |m| m.as_str()))
+                .collect();
+            if !anchors.contains(selector) {
+                let known: Vec<&str> = anchors.into_iter().collect();
+                problems.push(format!(
+                    "src/{shown}: {{{{#include {argument}}}}}: {file} has no `// ANCHOR: {selector}` \
+                     (its anchors: {})",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ));
+            }
+        }
+    }
+    report("includes that cannot resolve", problems)
+}
+
+static HREF: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\b(?:href|src)="([^"]*)""#).expect("a valid regex"));
+static ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\bid="([^"]*)""#).expect("a valid regex"));
+static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("a valid regex"));
+
+/// Scans every page under `build_dir` for failed commands, leftover directives and broken
+/// internal links and anchors.
+pub fn html(build_dir: &Path) -> Result<()> {
+    let build_dir = build_dir
+        .canonicalize()
+        .with_context(|| format!("there is no {}", build_dir.display()))?;
+    let pages = files_with_extension(&build_dir, "html")?;
+    let mut ids: HashMap<PathBuf, BTreeSet<String>> = HashMap::new();
+    let mut problems = Vec::new();
+    for page in &pages {
+        let text =
+            fs::read_to_string(page).with_context(|| format!("cannot read {}", page.display()))?;
+        let name = page
+            .strip_prefix(&build_dir)
+            .unwrap_or(page)
+            .to_string_lossy()
+            .replace('\\', "/");
+        // The print page repeats every chapter: its problems are the chapters' problems.
+        if name == "print.html" {
+            continue;
+        }
+        let shown = match name.as_str() {
+            "toc.html" | "404.html" => name.clone(),
+            _ => format!("{name} (from src/{})", name.replace(".html", ".md")),
+        };
+
+        if let Some(at) = text.find("cmdrun error") {
+            problems.push(format!(
+                "{shown}: a command failed:\n{}",
+                excerpt(&text[at..])
+            ));
+        }
+        for leftover in [
+            "<!-- cmdrun",
+            "&lt;!-- cmdrun",
+            "{{#include",
+            "{{#rustdoc_include",
+            "{{#playground",
+        ] {
+            if text.contains(leftover) {
+                problems.push(format!("{shown}: `{leftover}` was left in the page"));
+            }
+        }
+        // 404.html resolves its links against the site's root, wherever it is shown.
+        if name == "404.html" {
+            continue;
+        }
+        for caps in HREF.captures_iter(&text) {
+            let link = caps[1].replace("&amp;", "&");
+            if let Some(problem) = check_link(&build_dir, page, &link, &mut ids) {
+                problems.push(format!("{shown}: link `{link}`: {problem}"));
+            }
+        }
+    }
+    report("problems in the built pages", problems)
+}
+
+/// What is wrong with `link` on `page`, if anything.
+fn check_link(
+    build_dir: &Path,
+    page: &Path,
+    link: &str,
+    ids: &mut HashMap<PathBuf, BTreeSet<String>>,
+) -> Option<String> {
+    let external = ["http:", "https:", "mailto:", "javascript:", "data:", "//"];
+    if link.is_empty() || external.iter().any(|prefix| link.starts_with(prefix)) {
+        return None;
+    }
+    let (path, fragment) = link.split_once('#').unwrap_or((link, ""));
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    let target = if path.is_empty() {
+        page.to_path_buf()
+    } else {
+        let joined = page
+            .parent()
+            .unwrap_or(build_dir)
+            .join(percent_decode(path));
+        let Some(mut target) = normalize(&joined) else {
+            return Some("it climbs above the file system's root".to_owned());
+        };
+        if target.is_dir() {
+            target.push("index.html");
+        }
+        if !target.exists() {
+            let inside = target.starts_with(build_dir);
+            return Some(if inside {
+                "no such page or file in the book".to_owned()
+            } else {
+                "it points outside the book, to a file that does not exist".to_owned()
+            });
+        }
+        target
+    };
+    if fragment.is_empty() || target.extension().is_none_or(|ext| ext != "html") {
+        return None;
+    }
+    let known = ids.entry(target.clone()).or_insert_with(|| {
+        let text = fs::read_to_string(&target).unwrap_or_default();
+        ID.captures_iter(&text)
+            .map(|caps| caps[1].to_owned())
+            .collect()
+    });
+    let fragment = percent_decode(fragment);
+    if known.contains(&fragment) {
+        None
+    } else {
+        Some(format!(
+            "{} has no element with id `{fragment}`",
+            target.strip_prefix(build_dir).unwrap_or(&target).display()
+        ))
+    }
+}
+
+/// `%20` as a space, and so on, for the links mdBook writes.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes.get(i + 1..i + 3).and_then(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        });
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The failed command's message from `html` (up to the end of its code block), without tags.
+fn excerpt(html: &str) -> String {
+    let html = html.split("</code>").next().unwrap_or(html);
+    let text = TAG.replace_all(html, "");
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let mut out = String::new();
+    for line in text.lines().filter(|line| !line.trim().is_empty()).take(25) {
+        let _ = writeln!(out, "    | {line}");
+    }
+    out.trim_end().to_owned()
+}
+
+fn report(what: &str, problems: Vec<String>) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut message = format!("the book has {} {what}:", problems.len());
+    for problem in problems {
+        let _ = write!(message, "\n  - {problem}");
+    }
+    bail!(message)
+}
+
+/// Every file under `dir` whose name ends in `.extension`, sorted.
+pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in
+            fs::read_dir(&folder).with_context(|| format!("cannot read {}", folder.display()))?
+        {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == extension) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
