@@ -20,7 +20,7 @@ use testkit::peer::Cut;
 use testkit::seed::Rng;
 
 /// The largest piece `--chunk random` makes.
-const RANDOM_MAX: usize = 16;
+const RANDOM_MAX: usize = 8;
 
 /// How much the proxy reads from one side at a time.
 const READ_SIZE: usize = 64 * 1024;
@@ -37,7 +37,7 @@ pub struct Options {
     /// The server to forward to: `127.0.0.1:5555`.
     #[arg(long, value_name = "ADDR")]
     pub to: String,
-    /// How to cut the stream: `1` (byte by byte), a number of bytes, or `random` (1 to 16).
+    /// How to cut the stream: `1` (byte by byte), a number of bytes, or `random` (1 to 8).
     #[arg(long, value_name = "1|N|random", default_value = "random")]
     pub chunk: Chunk,
     /// A pause after each forwarded piece, in milliseconds, so pieces arrive as separate reads.
@@ -132,7 +132,7 @@ pub fn serve(listener: TcpListener, target: SocketAddr, relay: Relay) {
                 let relay = relay.clone();
                 thread::spawn(move || {
                     if let Err(error) = connect(client, target, connection, &relay) {
-                        log(format!("#{connection} {error}"));
+                        log(format!("#{connection} {error:#}"));
                     }
                 });
             }
