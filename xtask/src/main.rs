@@ -5,14 +5,19 @@
 
 mod cargo;
 mod check;
+mod export;
+mod files;
+mod git;
 mod hint;
 mod libtest;
 mod mutants;
-mod proxy;
 mod report;
+mod reset;
 mod shell;
+mod solution;
 mod verdict;
 mod verify;
+mod watch;
 mod workbook;
 
 use std::path::PathBuf;
@@ -75,9 +80,50 @@ enum Command {
         #[command(flatten)]
         limits: Limits,
     },
-    /// Forward TCP connections to a server, re-cutting the byte stream on the way and printing
-    /// every piece: watch one message arrive in several reads, or several in one.
-    Proxy(proxy::Options),
+    /// Put a chapter's exercise back as it was handed out; your version is kept in a backup
+    /// under `.workbook/backups/`, and work git has not committed is never touched without
+    /// `--force`.
+    Reset {
+        /// The chapter: `ch3`, `3`, `ch03` or its name.
+        chapter: String,
+        /// Reset even though git has not committed your work (a backup is still made).
+        #[arg(long)]
+        force: bool,
+        /// Take the stub from this commit, instead of the first commit that added the exercise.
+        #[arg(long, value_name = "COMMIT")]
+        from: Option<String>,
+    },
+    /// Check a chapter again every time you save, and move on to the next one when it passes.
+    /// Without a chapter, start at the first one that does not pass. Ctrl-C stops.
+    Watch {
+        /// The chapter: `ch3`, `3`, `ch03` or its name.
+        chapter: Option<String>,
+        /// Stop after this many gradings (for the runner's own tests).
+        #[arg(long, hide = true)]
+        rounds: Option<usize>,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// Where a chapter's reference solution is, once your exercise passes.
+    Solution {
+        /// The chapter: `ch3`, `3`, `ch03` or its name.
+        chapter: String,
+        /// Show where it is even though your exercise does not pass yet.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        limits: Limits,
+    },
+    /// For instructors: make a copy of the workbook for students, without the solutions, ready to
+    /// be a GitHub Classroom template (with its own CI and autograding workflows).
+    Export {
+        /// The new folder for the student copy (it must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        student: PathBuf,
+        /// Do not start a git repository in the copy.
+        #[arg(long)]
+        no_git: bool,
+    },
 }
 
 /// How long a test may run before the runner stops it.
@@ -125,10 +171,56 @@ fn main() -> ExitCode {
                 all,
                 reset,
             } => hint::run(&workbook, &mut shell, &chapter, all, reset),
-            Command::Verify { chapters, limits } => {
-                verify::run(&workbook, &mut shell, &chapters, limits.timeout())
-            }
-            Command::Proxy(options) => proxy::run(&options),
+            Command::Verify { chapters, limits } => workbook
+                .require_solutions("verify the workbook")
+                .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
+            Command::Reset {
+                chapter,
+                force,
+                from,
+            } => reset::run(
+                &workbook,
+                &mut shell,
+                reset::Options {
+                    chapter: &chapter,
+                    force,
+                    from: from.as_deref(),
+                },
+            ),
+            Command::Watch {
+                chapter,
+                rounds,
+                limits,
+            } => watch::run(
+                &workbook,
+                &mut shell,
+                watch::Options {
+                    chapter: chapter.as_deref(),
+                    timeout: limits.timeout(),
+                    rounds,
+                },
+            ),
+            Command::Solution {
+                chapter,
+                force,
+                limits,
+            } => solution::run(
+                &workbook,
+                &mut shell,
+                solution::Options {
+                    chapter: &chapter,
+                    force,
+                    timeout: limits.timeout(),
+                },
+            ),
+            Command::Export { student, no_git } => export::run(
+                &workbook,
+                &mut shell,
+                export::Options {
+                    destination: &student,
+                    git: !no_git,
+                },
+            ),
         });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

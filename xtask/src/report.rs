@@ -172,7 +172,7 @@ pub fn grade<'a>(
 
 /// The `#[test]` functions of a test file, by name, without compiling it: what a chapter is
 /// worth when the student's code does not compile.
-fn declared_tests(source: &str) -> Vec<String> {
+pub fn declared_tests(source: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut after_test_attribute = false;
     for line in source.lines() {

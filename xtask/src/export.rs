@@ -1,0 +1,429 @@
+//! `cargo xtask export --student DIR`: a copy of the workbook for students, ready to be a GitHub
+//! Classroom template.
+//!
+//! The copy has the exercises, their tests, the book, the test kit and the runner, and nothing
+//! that gives the answers away: no `solutions/` (so no reference code and no mutants), no git
+//! history, no build output, no `.workbook/` state, and none of the instructor's CI, which needs
+//! the solutions. What must change for it to build without them is rewritten: the workspace's
+//! members, the chapter manifest (no `solution` entries, which makes the runner treat it as a
+//! student copy), the lock file and the README. It gets two workflows of its own: one that
+//! builds every crate, and Classroom autograding with partial credit per test.
+//!
+//! A fresh repository with one commit is started in it, so that `cargo xtask reset` finds the
+//! untouched stubs there (a repository made from a GitHub template starts from one commit too).
+//! Book pages that include code from `solutions/`, or crates that depend on a solution, stop the
+//! export: the copy would reveal, or fail to build.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::cargo;
+use crate::files;
+use crate::git;
+use crate::report;
+use crate::shell::{self, Shell, Tone};
+use crate::workbook::{MANIFEST, Workbook, slash};
+
+/// The student copy's build workflow.
+const CI_WORKFLOW: &str = include_str!("../templates/student-ci.yml");
+/// The student copy's autograding workflow, with `@CHAPTERS@`, `@REPORTER_ENV@` and `@RUNNERS@`
+/// to fill in.
+const CLASSROOM_WORKFLOW: &str = include_str!("../templates/classroom.yml");
+
+/// Folders never copied, relative to the root: history, state, solutions, the instructor's CI,
+/// the book as built, and the runner's own tests (whose fixtures have solutions of their own).
+const LEFT_OUT: &[&str] = &[
+    ".git",
+    ".workbook",
+    "solutions",
+    ".ci",
+    ".github/workflows",
+    "book/build",
+    "xtask/tests",
+];
+
+pub struct Options<'a> {
+    /// The new folder for the copy.
+    pub destination: &'a Path,
+    /// Start a git repository in the copy, with everything in one first commit.
+    pub git: bool,
+}
+
+/// Runs `export`; true when the copy was made without warnings.
+pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
+    workbook.require_solutions("make another student copy")?;
+    let root = &workbook.root;
+    let destination = prepare_destination(root, options.destination)?;
+
+    let mut files = files::list(root, &|path| {
+        files::is_build_output(path) || LEFT_OUT.iter().any(|left| path == Path::new(left))
+    })?;
+    let revealing = revealing(root, &files)?;
+    if !revealing.is_empty() {
+        bail!(
+            "book pages include solution code, which the student copy must not have:\n{}",
+            revealing.join("\n")
+        );
+    }
+    let mut warnings = Vec::new();
+    for folder in crates_needing_solutions(root, &files)? {
+        warnings.push(format!(
+            "{}/ depends on a solution crate, so it is left out of the copy (book pages that use \
+             it do not build there; students read the published book)",
+            slash(&folder)
+        ));
+        files.retain(|file| !file.starts_with(&folder));
+    }
+    if git::is_repository(root) {
+        let changed = git::changes(root, Path::new("exercises")).unwrap_or_default();
+        if !changed.is_empty() {
+            warnings.push(format!(
+                "exercises/ has changes git has not committed ({}); they are in the copy as they are",
+                changed.len()
+            ));
+        }
+    }
+
+    shell.status(
+        Tone::Good,
+        "Copying",
+        format!("{} files to {}", files.len(), destination.display()),
+    );
+    files::copy(root, &destination, &files)?;
+    rewrite(&destination, "Cargo.toml", without_solution_members)?;
+    rewrite(&destination, MANIFEST, without_solution_entries)?;
+    let solutions: Vec<&str> = workbook
+        .chapters
+        .iter()
+        .map(|c| c.solution.as_str())
+        .collect();
+    rewrite(&destination, "Cargo.lock", |text| {
+        Ok(without_packages(&text, &solutions))
+    })?;
+    rewrite(&destination, "README.md", |text| Ok(student_readme(&text)))?;
+    write_workflows(workbook, &destination)?;
+    if let Err(problem) = refresh_lock_file(&destination) {
+        warnings.push(format!(
+            "Cargo.lock could not be refreshed ({problem}); run `cargo update --workspace` in the copy"
+        ));
+    }
+
+    let copy = Workbook::load(&destination).context("the copy's chapter manifest is broken")?;
+    ensure!(
+        copy.is_student_copy(),
+        "the copy's {MANIFEST} still names solutions"
+    );
+    warnings.extend(copy.problems());
+
+    if options.git {
+        git::init_and_commit(
+            &destination,
+            "The workbook's exercises, tests and book (student copy)",
+        )
+        .context("cannot start the copy's git repository")?;
+        shell.status(
+            Tone::Good,
+            "Committed",
+            "everything, as the first commit of a new repository (`reset` restores stubs from it)",
+        );
+    }
+    for warning in &warnings {
+        shell.status(Tone::Bad, "warning", warning);
+    }
+    shell.status(
+        Tone::Good,
+        "Exported",
+        format!(
+            "a student copy of {} chapters to {}",
+            workbook.chapters.len(),
+            destination.display()
+        ),
+    );
+    shell.status(
+        Tone::Info,
+        "Next",
+        format!(
+            "push it to GitHub, mark it a template repository, and make it the starter code of a \
+             Classroom assignment; {} shows it grades",
+            shell::command("cargo xtask check")
+        ),
+    );
+    Ok(warnings.is_empty())
+}
+
+/// Creates the destination, which must be new or empty and outside the workbook.
+fn prepare_destination(root: &Path, destination: &Path) -> Result<PathBuf> {
+    if destination.exists() {
+        let mut entries = fs::read_dir(destination)
+            .with_context(|| format!("{} is not a folder", destination.display()))?;
+        ensure!(
+            entries.next().is_none(),
+            "{} is not empty; export writes only into a new or empty folder",
+            destination.display()
+        );
+    }
+    fs::create_dir_all(destination)
+        .with_context(|| format!("cannot create {}", destination.display()))?;
+    let destination = destination
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", destination.display()))?;
+    let root = root.canonicalize().context("cannot find the workbook")?;
+    if destination.starts_with(&root) {
+        // Remove only the folder this command made, and only while it is still empty.
+        let _ = fs::remove_dir(&destination);
+        bail!(
+            "{} is inside the workbook; choose a folder outside it",
+            destination.display()
+        );
+    }
+    Ok(destination)
+}
+
+/// Book pages that include code from `solutions/`, as `file:line: directive`.
+fn revealing(root: &Path, files: &[PathBuf]) -> Result<Vec<String>> {
+    let mut found = Vec::new();
+    for file in files {
+        let shown = slash(file);
+        if !(shown.starts_with("book/") && shown.ends_with(".md")) {
+            continue;
+        }
+        let text =
+            fs::read_to_string(root.join(file)).with_context(|| format!("cannot read {shown}"))?;
+        for (number, line) in text.lines().enumerate() {
+            if line.contains("{{#") && line.contains("solutions/") {
+                found.push(format!("{shown}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The crates (other than the workspace itself) whose `Cargo.toml` depends on something in
+/// `solutions/`: they cannot build in a copy without it.
+fn crates_needing_solutions(root: &Path, files: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for file in files {
+        let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) else {
+            continue;
+        };
+        if file.file_name().is_none_or(|name| name != "Cargo.toml") {
+            continue;
+        }
+        let text = fs::read_to_string(root.join(file))
+            .with_context(|| format!("cannot read {}", slash(file)))?;
+        if text
+            .lines()
+            .any(|line| !line.trim_start().starts_with('#') && line.contains("solutions/"))
+        {
+            found.push(folder.to_path_buf());
+        }
+    }
+    Ok(found)
+}
+
+/// Replaces the copy's `file` by what `edit` makes of it.
+fn rewrite(
+    destination: &Path,
+    file: &str,
+    edit: impl FnOnce(String) -> Result<String>,
+) -> Result<()> {
+    let path = destination.join(file);
+    let text = fs::read_to_string(&path).with_context(|| format!("cannot read {file}"))?;
+    let edited = edit(text).with_context(|| format!("cannot rewrite {file}"))?;
+    fs::write(&path, edited).with_context(|| format!("cannot write {file}"))
+}
+
+/// The root `Cargo.toml` without `solutions/…` in `members` and `default-members`: a glob that
+/// matches no folder is an error in cargo.
+fn without_solution_members(text: String) -> Result<String> {
+    let mut out = String::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some((key, value)) = line
+            .split_once('=')
+            .filter(|(key, _)| matches!(key.trim(), "members" | "default-members"))
+        else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        // The array may span several lines: read on to its closing bracket.
+        let mut array = value.trim().to_owned();
+        while !array.contains(']') {
+            let more = lines
+                .next()
+                .with_context(|| format!("its `{}` list never closes", key.trim()))?;
+            array.push_str(more);
+        }
+        let (inside, after) = array.split_once(']').expect("the list is closed");
+        let kept: Vec<&str> = inside
+            .trim_start_matches('[')
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty() && !entry.trim_matches('"').starts_with("solutions"))
+            .collect();
+        out.push_str(&format!(
+            "{} = [{}]{after}\n",
+            key.trim_end(),
+            kept.join(", ")
+        ));
+    }
+    Ok(out)
+}
+
+/// The chapter manifest without its `solution = "…"` lines.
+fn without_solution_entries(text: String) -> Result<String> {
+    Ok(text
+        .lines()
+        .filter(|line| {
+            line.split_once('=')
+                .is_none_or(|(key, _)| key.trim() != "solution")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect())
+}
+
+/// A lock file without the `[[package]]` entries of `packages`.
+fn without_packages(text: &str, packages: &[&str]) -> String {
+    let mut blocks: Vec<&str> = text.split("\n\n").collect();
+    blocks.retain(|block| {
+        let name = block
+            .lines()
+            .find_map(|line| line.strip_prefix("name = "))
+            .map(|name| name.trim_matches('"'));
+        !(block.starts_with("[[package]]") && name.is_some_and(|name| packages.contains(&name)))
+    });
+    blocks.join("\n\n")
+}
+
+/// The README, for students: a note that this is their copy, without the sections meant for
+/// instructors and maintainers.
+fn student_readme(text: &str) -> String {
+    let note = "> This is a student copy of the workbook: the exercises, their tests and the book, \
+                without the reference solutions. `cargo xtask check` grades your work, and every \
+                push runs the same grading on GitHub (`.github/workflows/classroom.yml`).\n";
+    let mut out = String::new();
+    let mut skipping = false;
+    let mut noted = false;
+    for line in text.lines() {
+        if let Some(heading) = line.strip_prefix("## ") {
+            skipping = heading.starts_with("Testing the whole workbook")
+                || heading.starts_with("For instructors");
+        }
+        // The layout table's row about solutions describes a folder the copy does not have.
+        if skipping || line.contains("`solutions/") {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if !noted && line.starts_with("# ") {
+            out.push('\n');
+            out.push_str(note);
+            noted = true;
+        }
+    }
+    out
+}
+
+/// Writes the copy's own workflows: the build, and Classroom autograding for its chapters.
+fn write_workflows(workbook: &Workbook, destination: &Path) -> Result<()> {
+    let mut chapters = Vec::new();
+    let mut reporter_env = Vec::new();
+    let mut runners = Vec::new();
+    for chapter in &workbook.chapters {
+        let tests = fs::read_to_string(workbook.root.join(chapter.tests_file()))
+            .with_context(|| format!("cannot read {}", slash(&chapter.tests_file())))?;
+        let worth: u32 = report::declared_tests(&tests)
+            .iter()
+            .map(|name| chapter.points_for(name))
+            .sum();
+        chapters.push(format!("{}:{worth}", chapter.id));
+        reporter_env.push(format!(
+            "          {}_RESULTS: ${{{{ steps.grade.outputs.{} }}}}",
+            chapter.id.to_ascii_uppercase(),
+            chapter.id
+        ));
+        runners.push(chapter.id.clone());
+    }
+    let classroom = CLASSROOM_WORKFLOW
+        .replace("@CHAPTERS@", &chapters.join(" "))
+        .replace("@REPORTER_ENV@", &reporter_env.join("\n"))
+        .replace("@RUNNERS@", &runners.join(","));
+    let folder = destination.join(".github/workflows");
+    fs::create_dir_all(&folder).context("cannot create .github/workflows/")?;
+    fs::write(folder.join("build.yml"), CI_WORKFLOW).context("cannot write the build workflow")?;
+    fs::write(folder.join("classroom.yml"), classroom)
+        .context("cannot write the autograding workflow")
+}
+
+/// Lets cargo bring the lock file in line with the copy's workspace, changing no other package's
+/// version (offline: what it needs was downloaded to build the workbook).
+fn refresh_lock_file(destination: &Path) -> Result<()> {
+    let output = cargo::cargo()
+        .current_dir(destination)
+        .args(["update", "--workspace", "--offline", "--quiet"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .context("cannot run cargo")?;
+    ensure!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solution_globs_leave_the_workspace_members() {
+        let text = "# members of the workspace\n[workspace]\nmembers = [\"xtask\", \"exercises/*\", \"solutions/*\", \"book/builder\"]\ndefault-members = [\"xtask\", \"solutions/*\"]\n";
+        assert_eq!(
+            without_solution_members(text.to_owned()).unwrap(),
+            "# members of the workspace\n[workspace]\nmembers = [\"xtask\", \"exercises/*\", \"book/builder\"]\ndefault-members = [\"xtask\"]\n"
+        );
+        let multi_line = "[workspace]\nmembers = [\n    \"xtask\",\n    \"solutions/*\",\n]\n";
+        assert_eq!(
+            without_solution_members(multi_line.to_owned()).unwrap(),
+            "[workspace]\nmembers = [\"xtask\"]\n"
+        );
+    }
+
+    #[test]
+    fn the_manifest_loses_its_solution_lines_only() {
+        let text = "# `solution` names the solution crate\n[[chapter]]\nid = \"ch1\"\nsolution = \"ch01-x-solution\"\nhints = [\"the solution = easy\"]\n";
+        assert_eq!(
+            without_solution_entries(text.to_owned()).unwrap(),
+            "# `solution` names the solution crate\n[[chapter]]\nid = \"ch1\"\nhints = [\"the solution = easy\"]\n"
+        );
+    }
+
+    #[test]
+    fn the_lock_file_loses_the_solution_packages() {
+        let text = "version = 4\n\n[[package]]\nname = \"ch01-x\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"ch01-x-solution\"\nversion = \"0.1.0\"\ndependencies = [\n \"testkit\",\n]\n\n[[package]]\nname = \"testkit\"\nversion = \"0.1.0\"\n";
+        assert_eq!(
+            without_packages(text, &["ch01-x-solution"]),
+            "version = 4\n\n[[package]]\nname = \"ch01-x\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"testkit\"\nversion = \"0.1.0\"\n"
+        );
+    }
+
+    #[test]
+    fn the_student_readme_has_a_note_and_no_instructor_sections() {
+        let text = "# Workbook\n\nIntro.\n\n| `exercises/` | yours |\n| `solutions/chNN-*/` | answers |\n\n## Testing the whole workbook\n\nverify\n\n## For instructors\n\nexport\n\n## Licence\n\nMIT\n";
+        let readme = student_readme(text);
+        assert!(
+            readme.starts_with("# Workbook\n\n> This is a student copy"),
+            "{readme}"
+        );
+        for gone in ["solutions/", "verify", "export", "For instructors"] {
+            assert!(!readme.contains(gone), "{gone} in:\n{readme}");
+        }
+        assert!(readme.contains("## Licence\n\nMIT\n"), "{readme}");
+    }
+}
