@@ -132,10 +132,10 @@ fn registry_loses_no_one_when_many_threads_join_at_once() {
 #[test]
 fn registry_lets_exactly_one_of_many_threads_take_a_name() {
     let threads = 4;
-    let rounds = 300;
+    let rounds = 20_000;
     let registry = Arc::new(Registry::new());
     let shared = Arc::clone(&registry);
-    let winners = watchdog::within_default("four threads to race for 300 names", move || {
+    let winners = watchdog::within_default("four threads to race for 20000 names", move || {
         let start = Barrier::new(threads);
         let winners = AtomicUsize::new(0);
         thread::scope(|scope| {
@@ -143,10 +143,11 @@ fn registry_lets_exactly_one_of_many_threads_take_a_name() {
                 let (registry, start, winners) = (&shared, &start, &winners);
                 scope.spawn(move || {
                     for round in 0..rounds {
+                        let (line, _) = keep();
+                        let name = format!("name{round}");
                         // All four threads leave the barrier together and ask for the same name.
                         start.wait();
-                        let (line, _) = keep();
-                        if registry.join(&format!("name{round}"), line) {
+                        if registry.join(&name, line) {
                             winners.fetch_add(1, Ordering::Relaxed);
                         }
                     }
