@@ -3,6 +3,7 @@
 //!
 //! This file only parses the command line and hands over to one module per command.
 
+mod book;
 mod cargo;
 mod check;
 mod export;
@@ -73,6 +74,18 @@ enum Command {
         reset: bool,
     },
     /// For instructors and CI: the manifest agrees with the tree, the tooling's own tests pass,
+    /// Build the book into book/build/ (mdBook is compiled the first time: a minute or two).
+    Book {
+        /// Open the book in your browser.
+        #[arg(long)]
+        open: bool,
+        /// Serve the book on http://127.0.0.1:3000/ and rebuild it whenever a file changes.
+        #[arg(long, conflicts_with = "check")]
+        watch: bool,
+        /// Also load pages in headless Chromium and check what a reader sees (for CI).
+        #[arg(long)]
+        check: bool,
+    },
     /// and for every chapter every test passes on the solution and fails on the untouched stub.
     Verify {
         /// Verify only these chapters (and skip the tooling's own tests).
@@ -175,6 +188,9 @@ fn main() -> ExitCode {
                 .require_solutions("verify the workbook")
                 .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
             Command::Reset {
+            Command::Book { open, watch, check } => {
+                book::run(&workbook, &mut shell, book::Options { open, watch, check })
+            }
                 chapter,
                 force,
                 from,
