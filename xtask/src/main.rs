@@ -184,13 +184,13 @@ fn main() -> ExitCode {
                 all,
                 reset,
             } => hint::run(&workbook, &mut shell, &chapter, all, reset),
+            Command::Book { open, watch, check } => {
+                book::run(&workbook, &mut shell, book::Options { open, watch, check })
+            }
             Command::Verify { chapters, limits } => workbook
                 .require_solutions("verify the workbook")
                 .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
             Command::Reset {
-            Command::Book { open, watch, check } => {
-                book::run(&workbook, &mut shell, book::Options { open, watch, check })
-            }
                 chapter,
                 force,
                 from,
