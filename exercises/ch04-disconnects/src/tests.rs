@@ -423,9 +423,16 @@ fn accept_until_stopped_hands_each_client_over_in_blocking_mode() {
 // --- echo_exchange ---
 
 /// A test's own echo server: echoes as it reads, `chunk` bytes at a time, then closes.
+///
+/// Its socket buffers are kept small (Linux would otherwise grow them to many megabytes), so a
+/// client that writes everything before reading gets stuck on every system, as it would with a
+/// busy server.
 fn echo_server(chunk: usize, cut: Cut) -> OneShot<io::Result<u64>> {
     OneShot::start(move |mut stream| {
         peer::no_delay(&stream);
+        let socket = socket2::SockRef::from(&stream);
+        socket.set_recv_buffer_size(64 * 1024)?;
+        socket.set_send_buffer_size(64 * 1024)?;
         let mut buffer = vec![0u8; chunk];
         let mut echoed = 0;
         loop {

@@ -1,0 +1,30 @@
+//! Writing to a peer that has gone, for chapter 4: the first write still succeeds, a later one
+//! fails, and the program lives on to report it.
+//!
+//! How many writes succeed before the failure depends on timing, so only the error is printed.
+
+use std::io::{self, Write};
+use std::net::{TcpListener, TcpStream};
+
+fn main() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let mut ours = TcpStream::connect(listener.local_addr()?)?;
+    let (peer, _) = listener.accept()?;
+    drop(peer); // the peer closes both directions and goes away
+
+    // ANCHOR: main
+    let first = ours.write(b"are you there?");
+    println!(
+        "first write after the peer closed: {:?}",
+        first.map(|_| "Ok")
+    );
+    // The peer's system answers that data with a reset; a later write reports it.
+    let error = loop {
+        if let Err(error) = ours.write_all(b"hello?") {
+            break error;
+        }
+    };
+    println!("a later write: {:?}", error.kind());
+    // ANCHOR_END: main
+    Ok(())
+}
