@@ -64,9 +64,14 @@ fn main() {
     println!(
         "*Measured while this book was built, on a machine with {cores} core{} (as \
          `std::thread::available_parallelism` reports them): the total number of Collatz steps \
-         of 1 to {LIMIT}. Your own machine will give other figures; run the program to see \
-         them.*",
-        if cores == 1 { "" } else { "s" }
+         of 1 to {LIMIT}. Rust was built in {} mode. Your own machine will give other figures; \
+         run the program to see them.*",
+        if cores == 1 { "" } else { "s" },
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
     );
     println!();
     match &python {
