@@ -33,8 +33,9 @@ const CI_WORKFLOW: &str = include_str!("../templates/student-ci.yml");
 /// to fill in.
 const CLASSROOM_WORKFLOW: &str = include_str!("../templates/classroom.yml");
 
-/// Folders never copied, relative to the root: history, state, solutions, the instructor's CI,
-/// the book as built, and the runner's own tests (whose fixtures have solutions of their own).
+/// What is never copied, relative to the root: history, state, solutions, the instructor's CI,
+/// the book as built, the runner's own tests (whose fixtures have solutions of their own), and
+/// the maintainers' guide (which shows how solutions and mutants are written, with examples).
 const LEFT_OUT: &[&str] = &[
     ".git",
     ".workbook",
@@ -43,6 +44,7 @@ const LEFT_OUT: &[&str] = &[
     ".github/workflows",
     "book/build",
     "xtask/tests",
+    "CONTRIBUTING.md",
 ];
 
 pub struct Options<'a> {
@@ -58,9 +60,9 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     let root = &workbook.root;
     let destination = prepare_destination(root, options.destination)?;
 
-    let mut files = files::list(root, &|path| {
-        files::is_build_output(path) || LEFT_OUT.iter().any(|left| path == Path::new(left))
-    })?;
+    let left_out = |path: &Path| LEFT_OUT.iter().any(|left| path == Path::new(left));
+    let mut files = files::list(root, &|path| files::is_build_output(path) || left_out(path))?;
+    files.retain(|file| !left_out(file));
     let revealing = revealing(root, &files)?;
     if !revealing.is_empty() {
         bail!(
@@ -224,13 +226,17 @@ fn crates_needing_solutions(root: &Path, files: &[PathBuf]) -> Result<Vec<PathBu
     Ok(found)
 }
 
-/// Replaces the copy's `file` by what `edit` makes of it.
+/// Replaces the copy's `file` by what `edit` makes of it; a file the workbook does not have is
+/// left alone.
 fn rewrite(
     destination: &Path,
     file: &str,
     edit: impl FnOnce(String) -> Result<String>,
 ) -> Result<()> {
     let path = destination.join(file);
+    if !path.exists() {
+        return Ok(());
+    }
     let text = fs::read_to_string(&path).with_context(|| format!("cannot read {file}"))?;
     let edited = edit(text).with_context(|| format!("cannot rewrite {file}"))?;
     fs::write(&path, edited).with_context(|| format!("cannot write {file}"))
@@ -317,7 +323,11 @@ fn student_readme(text: &str) -> String {
         if skipping || line.contains("`solutions/") {
             continue;
         }
-        out.push_str(line);
+        let line = line.replace(
+            " [CONTRIBUTING.md](CONTRIBUTING.md) explains how a chapter is made.",
+            "",
+        );
+        out.push_str(&line);
         out.push('\n');
         if !noted && line.starts_with("# ") {
             out.push('\n');

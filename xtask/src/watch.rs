@@ -92,6 +92,8 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
                 return Ok(false);
             }
             let folder = chapter.exercise_dir();
+            // Taken before saying "Watching", so a save right after it cannot be missed.
+            let before = snapshot(&workbook.root.join(&folder));
             shell.line("");
             shell.status(
                 Tone::Info,
@@ -102,7 +104,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
                     shell::dim("(Ctrl-C stops)")
                 ),
             );
-            let changed = wait_for_change(&workbook.root.join(&folder));
+            let changed = wait_for_change(&workbook.root.join(&folder), &before);
             shell.status(Tone::Info, "Changed", slash(&folder.join(changed)));
         }
         if out_of_rounds() {
@@ -129,14 +131,14 @@ fn snapshot(folder: &Path) -> Snapshot {
         .collect()
 }
 
-/// Blocks until a file under `folder` is saved, added or removed; returns one that changed.
-fn wait_for_change(folder: &Path) -> PathBuf {
-    let before = snapshot(folder);
+/// Blocks until a file under `folder` differs from `before` (saved, added or removed); returns
+/// one that changed.
+fn wait_for_change(folder: &Path, before: &Snapshot) -> PathBuf {
     loop {
         thread::sleep(POLL);
         let now = snapshot(folder);
-        if now != before {
-            return changed_file(&before, &now);
+        if now != *before {
+            return changed_file(before, &now);
         }
     }
 }

@@ -1,0 +1,604 @@
+//! Tests of the instructor kit and the students' comforts: `export --student` (a copy without
+//! solutions that builds and grades), `reset` (restores the stub, keeps a backup, refuses to lose
+//! uncommitted work), `watch` (checks again on save, moves on when a chapter passes) and
+//! `solution`. They run the runner as a person would, on throwaway copies of a small fixture
+//! workbook (`tests/fixtures/kit/`) and of the real one, each bounded in time.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The limit for one run of the runner or of cargo, first builds included.
+const RUN_LIMIT: Duration = Duration::from_secs(300);
+/// The limit for building the whole exported workbook.
+const BUILD_LIMIT: Duration = Duration::from_secs(900);
+
+/// The student's version of chapter 1 in the fixture.
+const STUDENT_WORK: &str =
+    "//! My work.\n\npub fn answer() -> u32 {\n    41\n}\n\n#[cfg(test)]\nmod tests;\n";
+/// Chapter 1 of the fixture, solved, as a student would write it in the exercise.
+const SOLVED: &str = "pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests;\n";
+
+/// A folder of its own under the system's temporary folder (outside any git repository, which
+/// matters to `reset`), removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("xtask-kit-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        Scratch(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The target folder these tests were built in: sharing it lets the copies reuse what is built.
+fn shared_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A fresh copy of the fixture workbook in `scratch/workbook`.
+fn fixture(scratch: &Scratch) -> PathBuf {
+    let root = scratch.path().join("workbook");
+    copy_tree(&manifest_dir().join("tests/fixtures/kit"), &root);
+    root
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (source, destination) = (entry.path(), to.join(entry.file_name()));
+        if source.is_dir() {
+            copy_tree(&source, &destination);
+        } else {
+            fs::copy(&source, &destination).unwrap();
+        }
+    }
+}
+
+/// Runs `cargo xtask ARGS` on the workbook at `root`, bounded by the watchdog. The fixture
+/// builds in a target folder of its own (`root/target`), the real workbook's copy in the shared
+/// one.
+fn xtask(root: &Path, target: &Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .arg("--root")
+        .arg(root)
+        .args(["--color", "never"])
+        .args(args)
+        .env("CARGO_TARGET_DIR", target)
+        .stdin(Stdio::null());
+    let shown = format!("`cargo xtask {}` to finish", args.join(" "));
+    testkit::within(RUN_LIMIT, &shown, move || {
+        command.output().expect("cannot run the runner")
+    })
+}
+
+fn on_fixture(root: &Path, args: &[&str]) -> Output {
+    xtask(root, &root.join("target"), args)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs git in `root`, with an identity of its own; panics with git's words if it fails.
+fn git(root: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .current_dir(root)
+        .args([
+            "-c",
+            "user.name=Student",
+            "-c",
+            "user.email=student@example.invalid",
+        ])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run git");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+/// The fixture in a repository with one commit, as a student's repository starts.
+fn fixture_in_git(scratch: &Scratch) -> PathBuf {
+    let root = fixture(scratch);
+    fs::write(root.join(".gitignore"), "/target\n/.workbook\n").unwrap();
+    git(&root, &["init", "--quiet"]);
+    git(&root, &["add", "--all"]);
+    git(&root, &["commit", "--quiet", "--message", "Stubs"]);
+    root
+}
+
+/// The backups `reset` made of chapter 1, as (folder, content of its src/lib.rs).
+fn backups(root: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = fs::read_dir(root.join(".workbook/backups")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("ch01-answer-")
+        })
+        .map(|path| {
+            let lib = fs::read_to_string(path.join("src/lib.rs")).unwrap_or_default();
+            (path, lib)
+        })
+        .collect()
+}
+
+#[test]
+fn reset_restores_the_stub_and_keeps_the_students_version_in_a_named_backup() {
+    let scratch = Scratch::new("reset");
+    let root = fixture_in_git(&scratch);
+    let lib = root.join("exercises/ch01-answer/src/lib.rs");
+    let stub = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, STUDENT_WORK).unwrap();
+    let notes = root.join("exercises/ch01-answer/src/notes.rs");
+    fs::write(&notes, "// my notes\n").unwrap();
+    git(&root, &["add", "--all"]);
+    git(&root, &["commit", "--quiet", "--message", "My work"]);
+
+    let output = on_fixture(&root, &["reset", "ch1"]);
+    let said = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{said}{}",
+        text(&output.stderr)
+    );
+    assert_eq!(fs::read_to_string(&lib).unwrap(), stub, "the stub is back");
+    assert!(!notes.exists(), "a file the stub does not have is gone");
+
+    let made = backups(&root);
+    assert_eq!(made.len(), 1, "{made:?}");
+    let (backup, content) = &made[0];
+    assert_eq!(
+        content, STUDENT_WORK,
+        "the backup holds the student's version"
+    );
+    assert!(
+        backup.join("src/notes.rs").is_file(),
+        "and every file of it"
+    );
+    let name = backup.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        said.contains(&format!(".workbook/backups/{name}/")),
+        "reset names the backup:\n{said}"
+    );
+    assert!(
+        said.contains("as in commit") && said.contains("the commit that added it"),
+        "{said}"
+    );
+
+    let again = on_fixture(&root, &["reset", "ch1"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(text(&again.stdout).contains("already the untouched stub"));
+    assert_eq!(
+        backups(&root).len(),
+        1,
+        "nothing to back up the second time"
+    );
+}
+
+#[test]
+fn reset_refuses_to_touch_uncommitted_work_without_force() {
+    let scratch = Scratch::new("reset-uncommitted");
+    let root = fixture_in_git(&scratch);
+    let lib = root.join("exercises/ch01-answer/src/lib.rs");
+    let stub = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, STUDENT_WORK).unwrap();
+
+    let refused = on_fixture(&root, &["reset", "ch1"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = text(&refused.stderr);
+    assert!(
+        message.contains("exercises/ch01-answer has work that git has not committed"),
+        "{message}"
+    );
+    assert!(message.contains("src/lib.rs"), "{message}");
+    assert!(message.contains("--force"), "{message}");
+    assert_eq!(fs::read_to_string(&lib).unwrap(), STUDENT_WORK, "untouched");
+    assert!(
+        backups(&root).is_empty(),
+        "no backup is made when nothing is reset"
+    );
+
+    let forced = on_fixture(&root, &["reset", "1", "--force"]);
+    assert_eq!(forced.status.code(), Some(0), "{}", text(&forced.stderr));
+    assert_eq!(fs::read_to_string(&lib).unwrap(), stub);
+    let backups = backups(&root);
+    assert_eq!(backups.len(), 1);
+    assert_eq!(backups[0].1, STUDENT_WORK, "--force still keeps a backup");
+}
+
+#[test]
+fn reset_without_git_history_explains_why_it_cannot() {
+    let scratch = Scratch::new("reset-no-git");
+    let root = fixture(&scratch);
+    let lib = root.join("exercises/ch01-answer/src/lib.rs");
+    fs::write(&lib, STUDENT_WORK).unwrap();
+    for args in [&["reset", "ch1"][..], &["reset", "ch1", "--force"]] {
+        let output = on_fixture(&root, args);
+        assert_eq!(output.status.code(), Some(2));
+        let message = text(&output.stderr);
+        assert!(message.contains("not in a git repository"), "{message}");
+        assert_eq!(fs::read_to_string(&lib).unwrap(), STUDENT_WORK);
+    }
+}
+
+/// A running `cargo xtask watch`, its output read line by line as it comes.
+struct Watch {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Watch {
+    fn start(root: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--root")
+            .arg(root)
+            .args(["--color", "never", "watch"])
+            .args(args)
+            .env("CARGO_TARGET_DIR", root.join("target"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot run the runner");
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads output until a line contains `text`; panics with everything seen after the limit.
+    fn wait_for(&mut self, text: &str) {
+        let deadline = Instant::now() + RUN_LIMIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = self.child.kill();
+        panic!(
+            "watch never said {text:?}; it said:\n{}",
+            self.seen.join("\n")
+        );
+    }
+
+    /// Waits for the runner to stop by itself; its exit code and everything it said.
+    fn finish(mut self) -> (Option<i32>, String) {
+        let deadline = Instant::now() + RUN_LIMIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("watch did not stop:\n{}", self.seen.join("\n"));
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen.join("\n"))
+    }
+}
+
+#[test]
+fn watch_checks_again_on_save_and_moves_on_when_the_chapter_passes() {
+    let scratch = Scratch::new("watch");
+    let root = fixture(&scratch);
+    // Three gradings: chapter 1 as it is, chapter 1 after the save, then chapter 2.
+    let mut watch = Watch::start(&root, &["ch1", "--rounds", "3", "--timeout", "10"]);
+    watch.wait_for("Watching exercises/ch01-answer/");
+    fs::write(root.join("exercises/ch01-answer/src/lib.rs"), SOLVED).unwrap();
+    let (code, said) = watch.finish();
+    assert_eq!(code, Some(1), "{said}");
+    let order = [
+        "Checking ch1 · The answer",
+        "todo answers forty two",
+        "Changed exercises/ch01-answer/src/lib.rs",
+        "passed answers forty two",
+        "Moving on to ch2 · Doubling",
+        "Checking ch2 · Doubling",
+        "todo doubles two",
+    ];
+    let mut from = 0;
+    for expected in order {
+        let at = said[from..]
+            .find(expected)
+            .unwrap_or_else(|| panic!("missing {expected:?} after byte {from} of:\n{said}"));
+        from += at + expected.len();
+    }
+}
+
+#[test]
+fn watch_without_a_chapter_starts_at_the_first_that_does_not_pass() {
+    let scratch = Scratch::new("watch-first");
+    let root = fixture(&scratch);
+    fs::write(root.join("exercises/ch01-answer/src/lib.rs"), SOLVED).unwrap();
+    let watch = Watch::start(&root, &["--rounds", "2", "--timeout", "10"]);
+    let (code, said) = watch.finish();
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("passes ch1 · The answer"), "{said}");
+    assert!(said.contains("Checking ch2 · Doubling"), "{said}");
+    assert!(!said.contains("Checking ch1"), "{said}");
+}
+
+#[test]
+fn the_solution_is_shown_once_the_chapter_passes_or_with_force() {
+    let scratch = Scratch::new("solution");
+    let root = fixture(&scratch);
+    let hidden = on_fixture(&root, &["solution", "ch1"]);
+    assert_eq!(hidden.status.code(), Some(1));
+    let said = text(&hidden.stdout);
+    assert!(said.contains("Not yet"), "{said}");
+    assert!(!said.contains("solutions/"), "{said}");
+
+    let forced = on_fixture(&root, &["solution", "ch1", "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
+    assert!(text(&forced.stdout).contains("solutions/ch01-answer/src/lib.rs"));
+
+    fs::write(root.join("exercises/ch01-answer/src/lib.rs"), SOLVED).unwrap();
+    let earned = on_fixture(&root, &["solution", "ch1"]);
+    assert_eq!(earned.status.code(), Some(0), "{}", text(&earned.stdout));
+    assert!(text(&earned.stdout).contains("solutions/ch01-answer/src/lib.rs"));
+}
+
+/// Every file under `root` as (relative path, text), leaving out the folders `skip` names.
+fn texts(root: &Path, skip: &[&str]) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let relative = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if skip.contains(&relative.as_str()) {
+                continue;
+            }
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).into_owned();
+                found.push((relative, text));
+            }
+        }
+    }
+    found
+}
+
+/// The lines that only the solutions have: their code, which no other file of the workbook
+/// shows (a line that the tests, the test kit or the book also have gives nothing away).
+fn solution_only_lines(workbook: &Path) -> BTreeSet<String> {
+    let meaningful = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|line| line.len() >= 5 && !line.starts_with("//"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let elsewhere: BTreeSet<String> = texts(
+        workbook,
+        &[
+            ".git",
+            "target",
+            "solutions",
+            "xtask/tests",
+            "CONTRIBUTING.md",
+        ],
+    )
+    .iter()
+    .flat_map(|(_, text)| meaningful(text))
+    .collect();
+    texts(&workbook.join("solutions"), &[])
+        .iter()
+        .filter(|(path, _)| path.ends_with(".rs"))
+        .flat_map(|(_, text)| meaningful(text))
+        .filter(|line| !elsewhere.contains(line))
+        .collect()
+}
+
+/// What every student copy must not have: solutions, their packages, history, state, output.
+fn assert_reveals_no_solution(copy: &Path, solution_lines: &BTreeSet<String>) {
+    assert!(
+        !solution_lines.is_empty(),
+        "the solutions have code of their own"
+    );
+    for gone in ["solutions", ".workbook", "target", ".ci", "xtask/tests"] {
+        assert!(!copy.join(gone).exists(), "{gone} is in the student copy");
+    }
+    for (path, text) in texts(copy, &[".git"]) {
+        let manifest = ["Cargo.toml", "Cargo.lock", "chapters.toml"]
+            .iter()
+            .any(|name| path.ends_with(name));
+        assert!(
+            !manifest || !(text.contains("-solution\"") || text.contains("solution = \"")),
+            "{path} names a solution crate"
+        );
+        if path.starts_with("book/src/") {
+            for line in text.lines().filter(|l| l.contains("{{#")) {
+                assert!(
+                    !line.contains("solutions/"),
+                    "{path} includes a solution: {line}"
+                );
+            }
+        }
+        if let Some(line) = text.lines().find(|l| solution_lines.contains(l.trim())) {
+            panic!("{path} has a line of solution code: {line}");
+        }
+    }
+}
+
+#[test]
+fn an_exported_fixture_is_a_student_copy_where_reset_finds_the_stubs() {
+    let scratch = Scratch::new("export-fixture");
+    let root = fixture(&scratch);
+    let copy = scratch.path().join("student");
+    let output = on_fixture(&root, &["export", "--student", copy.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let solution_lines = solution_only_lines(&root);
+    assert!(solution_lines.contains("6 * 7"), "{solution_lines:?}");
+    assert_reveals_no_solution(&copy, &solution_lines);
+    assert_eq!(git(&copy, &["rev-list", "--count", "HEAD"]).trim(), "1");
+    let classroom = fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
+    assert!(
+        classroom.contains("CHAPTERS: \"ch1:2 ch2:2\""),
+        "{classroom}"
+    );
+    assert!(classroom.contains("runners: ch1,ch2"), "{classroom}");
+    assert!(copy.join(".github/workflows/build.yml").is_file());
+
+    // The runner knows it is a student copy.
+    let target = root.join("target");
+    for args in [
+        &["verify"][..],
+        &["check", "ch1", "--solution"],
+        &["solution", "ch1"],
+    ] {
+        let refused = xtask(&copy, &target, args);
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        let message = text(&refused.stderr);
+        assert!(
+            message.starts_with("error: this is a student copy: it has no solutions"),
+            "{args:?}: {message}"
+        );
+    }
+    let graded = xtask(&copy, &target, &["check", "ch2", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&graded.stdout).unwrap();
+    assert_eq!(report["compiled"], true);
+    assert_eq!(report["max_points"], 2);
+
+    // The copy's first commit holds the stubs, so reset works there as in a Classroom repository.
+    let lib = copy.join("exercises/ch01-answer/src/lib.rs");
+    let stub = fs::read_to_string(&lib).unwrap();
+    fs::write(&lib, STUDENT_WORK).unwrap();
+    git(
+        &copy,
+        &["commit", "--quiet", "--all", "--message", "My work"],
+    );
+    let reset = xtask(&copy, &target, &["reset", "ch1"]);
+    assert_eq!(reset.status.code(), Some(0), "{}", text(&reset.stderr));
+    assert_eq!(fs::read_to_string(&lib).unwrap(), stub);
+    assert_eq!(backups(&copy)[0].1, STUDENT_WORK);
+}
+
+#[test]
+fn an_exported_workbook_builds_grades_and_hides_every_solution() {
+    let workbook = manifest_dir().parent().unwrap();
+    let scratch = Scratch::new("export-workbook");
+    let copy = scratch.path().join("student");
+    let target = shared_target();
+    let output = xtask(
+        workbook,
+        &target,
+        &["export", "--student", copy.to_str().unwrap()],
+    );
+    // 1 is an export with warnings (uncommitted changes, say); 2 would be a failure.
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert_reveals_no_solution(&copy, &solution_only_lines(workbook));
+    assert_eq!(git(&copy, &["rev-list", "--count", "HEAD"]).trim(), "1");
+
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&copy)
+        .args([
+            "build",
+            "--workspace",
+            "--exclude",
+            "book-builder",
+            "--all-targets",
+        ])
+        .args(["--locked", "--offline", "--quiet"])
+        .env("CARGO_TARGET_DIR", &target)
+        .stdin(Stdio::null());
+    let built = testkit::within(BUILD_LIMIT, "the student copy to build", move || {
+        build.output().expect("cannot run cargo")
+    });
+    assert!(built.status.success(), "{}", text(&built.stderr));
+
+    let graded = xtask(&copy, &target, &["check", "ch1", "--format", "json"]);
+    assert_eq!(graded.status.code(), Some(1), "{}", text(&graded.stderr));
+    let report: Value = serde_json::from_slice(&graded.stdout).unwrap();
+    assert_eq!(report["compiled"], true, "{report}");
+    assert!(report["total"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(
+        report["max_points"],
+        report["tests"]
+            .as_array()
+            .map(|tests| {
+                tests
+                    .iter()
+                    .map(|t| t["max_points"].as_u64().unwrap())
+                    .sum::<u64>()
+            })
+            .unwrap()
+    );
+}
