@@ -52,10 +52,15 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask is in the workbook");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is in the workbook");
     let path = root.join("exercises/ch01-tcp-ip/src/lib.rs");
     let original = fs::read_to_string(&path).expect("the chapter 1 exercise exists");
-    let _restore = Restore { path: path.clone(), original: original.clone() };
+    let _restore = Restore {
+        path: path.clone(),
+        original: original.clone(),
+    };
 
     let runner: (&[&str], &str) = (&["xtask", "check", "ch1"], "Score");
     let plain: (&[&str], &str) = (&["test", "-p", "ch01-tcp-ip"], "test result");
@@ -72,14 +77,29 @@ fn main() {
             [(plain, &mut plain_times), (runner, &mut runner_times)]
         };
         for ((args, expect), times) in order {
-            fs::write(&path, format!("{original}// benchmark edit {round} {}\n", args[0])).unwrap();
+            fs::write(
+                &path,
+                format!("{original}// benchmark edit {round} {}\n", args[0]),
+            )
+            .unwrap();
             times.push(cargo(root, args, expect));
         }
     }
 
     let (runner, plain) = (median(runner_times), median(plain_times));
-    println!("after a one-line edit of exercises/ch01-tcp-ip/src/lib.rs, median of {ROUNDS} rounds:");
-    println!("  cargo test -p ch01-tcp-ip   {:>7.2} s", plain.as_secs_f64());
-    println!("  cargo xtask check ch1       {:>7.2} s", runner.as_secs_f64());
-    println!("  ratio                       {:>7.2} (target: at most 1.15)", runner.as_secs_f64() / plain.as_secs_f64());
+    println!(
+        "after a one-line edit of exercises/ch01-tcp-ip/src/lib.rs, median of {ROUNDS} rounds:"
+    );
+    println!(
+        "  cargo test -p ch01-tcp-ip   {:>7.2} s",
+        plain.as_secs_f64()
+    );
+    println!(
+        "  cargo xtask check ch1       {:>7.2} s",
+        runner.as_secs_f64()
+    );
+    println!(
+        "  ratio                       {:>7.2} (target: at most 1.15)",
+        runner.as_secs_f64() / plain.as_secs_f64()
+    );
 }
