@@ -319,8 +319,8 @@ fn student_readme(text: &str) -> String {
             skipping = heading.starts_with("Testing the whole workbook")
                 || heading.starts_with("For instructors");
         }
-        // The layout table's row about solutions describes a folder the copy does not have.
-        if skipping || line.contains("`solutions/") {
+        // The rows about solutions describe a folder and a command the copy does not have.
+        if skipping || line.contains("`solutions/") || line.contains("`cargo xtask solution") {
             continue;
         }
         let line = line.replace(
