@@ -35,27 +35,37 @@ fn decode_pieces(pieces: Vec<Vec<u8>>) -> (String, Result<(), TextError>) {
     })
 }
 
-/// Fails with a sentence naming the usual cause when text decoded from `pieces` is wrong.
-fn assert_decodes(pieces: &[&[u8]], expected: &str) {
+/// The chunks as a test message shows them: escaped, and only the first few of many.
+fn show_chunks(pieces: &[&[u8]]) -> String {
+    const SHOWN: usize = 6;
     let shown: Vec<String> = pieces
         .iter()
+        .take(SHOWN)
         .map(|p| format!("\"{}\"", p.escape_ascii()))
         .collect();
-    let shown = shown.join(", ");
+    match pieces.len() {
+        n if n > SHOWN => format!("{}, … ({n} chunks in all)", shown.join(", ")),
+        _ => shown.join(", "),
+    }
+}
+
+/// Fails with a sentence naming the usual cause when text decoded from `pieces` is wrong.
+fn assert_decodes(pieces: &[&[u8]], expected: &str) {
+    let shown = show_chunks(pieces);
     let (text, end) = decode_pieces(pieces.iter().map(|p| p.to_vec()).collect());
     if text.contains(REPLACEMENT) {
         panic!(
-            "decoding the chunks {shown} gave {text:?}, with U+FFFD replacement characters in it; \
-             every byte was valid UTF-8, but a character was split between two chunks and each \
-             half was decoded on its own. Keep the first bytes of a cut-off character for the \
-             next chunk"
+            "a character split between two chunks was decoded in halves, into U+FFFD; keep the \
+             first bytes of a cut-off character for the next chunk\n\
+             the chunks {shown}\ngave {text:?}"
         );
     }
     match end {
         Err(TextError::Invalid { offset }) => panic!(
-            "decoding the chunks {shown} failed with Invalid {{ offset: {offset} }}, but all of \
-             it is valid UTF-8 (\"{expected}\"): a chunk that ends in the middle of a character \
-             is not an error, the character's other bytes are in the next chunk"
+            "a chunk that ends in the middle of a character is not an error: the character's \
+             other bytes are in the next chunk\n\
+             the chunks {shown}\nfailed with Invalid {{ offset: {offset} }}, but they hold the \
+             valid text {expected:?}"
         ),
         Err(error) => panic!("decoding the chunks {shown} failed: {error:?}"),
         Ok(()) => assert_eq!(
@@ -93,6 +103,11 @@ fn keeps_an_incomplete_character_for_the_next_chunk() {
         end.is_ok(),
         "the chunk \"h\\xc3\" ends with the first byte of 'é' (c3 a9): that is not an error, the \
          second byte is on its way; got {end:?}"
+    );
+    assert!(
+        !first.contains(REPLACEMENT),
+        "after \"h\\xc3\" the text was {first:?}: c3, the first byte of 'é', was replaced with \
+         U+FFFD instead of waiting in `pending` for its second byte"
     );
     assert_eq!(
         first, "h",
@@ -182,11 +197,7 @@ fn counts_positions_from_the_start_of_the_stream() {
     ];
     for (pieces, offset) in cases {
         let (_, end) = decode_pieces(pieces.iter().map(|p| p.to_vec()).collect());
-        let shown: Vec<String> = pieces
-            .iter()
-            .map(|p| format!("\"{}\"", p.escape_ascii()))
-            .collect();
-        let shown = shown.join(", ");
+        let shown = show_chunks(pieces);
         match end {
             Err(TextError::Invalid { offset: got }) if got == offset => {}
             Err(TextError::Truncated { offset: got }) if offset == 4 && got == offset => {}
@@ -318,14 +329,14 @@ fn stream_text_reports_a_truncated_character_at_the_end() {
         let outcome = stream_text(server, |text| pieces.push_str(text));
         (pieces, outcome)
     });
-    assert_eq!(
-        pieces, "abc",
-        "the complete characters before the cut go out"
-    );
     assert!(
         matches!(outcome, Err(TextError::Truncated { offset: 3 })),
         "the peer closed after e2 82, two bytes of the three-byte '€' starting at byte 3: \
          expected Truncated {{ offset: 3 }}, got {outcome:?}"
+    );
+    assert_eq!(
+        pieces, "abc",
+        "the complete characters before the cut go out"
     );
 }
 
