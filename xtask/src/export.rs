@@ -11,8 +11,9 @@
 //!
 //! A fresh repository with one commit is started in it, so that `cargo xtask reset` finds the
 //! untouched stubs there (a repository made from a GitHub template starts from one commit too).
-//! Book pages that include code from `solutions/`, or crates that depend on a solution, stop the
-//! export: the copy would reveal, or fail to build.
+//! A book page that includes code from `solutions/` stops the export. A crate that depends on a
+//! solution (a listings crate that runs the reference server, say) cannot build without it, so it
+//! is left out, with a warning.
 
 use std::fs;
 use std::path::{Path, PathBuf};

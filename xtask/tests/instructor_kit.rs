@@ -498,6 +498,15 @@ fn an_exported_fixture_is_a_student_copy_where_reset_finds_the_stubs() {
         text(&output.stdout),
         text(&output.stderr)
     );
+    let inside = root.join("student");
+    let refused = on_fixture(&root, &["export", "--student", inside.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("is inside the workbook"));
+    assert!(!inside.exists(), "a refused export leaves nothing behind");
+    let again = on_fixture(&root, &["export", "--student", copy.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("is not empty"));
+
     let solution_lines = solution_only_lines(&root);
     assert!(solution_lines.contains("6 * 7"), "{solution_lines:?}");
     assert_reveals_no_solution(&copy, &solution_lines);
