@@ -48,6 +48,12 @@ pub fn changes(root: &Path, path: &Path) -> Result<Vec<String>> {
     Ok(text.lines().map(str::to_owned).collect())
 }
 
+/// The newest commit that changed something under `path`.
+pub fn last_commit_changing(root: &Path, path: &Path) -> Result<Option<String>> {
+    let text = run_text(root, &["log", "-1", "--format=%H", "--", &slash(path)])?;
+    Ok(text.lines().next().map(str::to_owned))
+}
+
 /// The commit that first added something under `path`: the oldest of those that added a file.
 pub fn first_commit_adding(root: &Path, path: &Path) -> Result<Option<String>> {
     let text = run_text(

@@ -102,7 +102,8 @@ enum Command {
         /// Reset even though git has not committed your work (a backup is still made).
         #[arg(long)]
         force: bool,
-        /// Take the stub from this commit, instead of the first commit that added the exercise.
+        /// Take the stub from this commit, instead of the last one that changed the exercise's
+        /// tests.
         #[arg(long, value_name = "COMMIT")]
         from: Option<String>,
     },

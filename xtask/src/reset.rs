@@ -1,11 +1,14 @@
 //! `cargo xtask reset <chapter>`: puts a chapter's exercise back as it was handed out, after
 //! keeping the student's version in `.workbook/backups/`.
 //!
-//! The untouched stub comes from git history: by default, the folder as it was in the first
-//! commit that added it. In a repository made from the student template that is the template's
-//! single first commit; in a clone of the workbook it is the commit that brought the chapter.
-//! `--from <commit>` picks another (after the workbook's stubs were updated, say). Without git
-//! there is no history to restore from, and `reset` says so.
+//! The untouched stub comes from git history: the folder as it was in the last commit that
+//! changed the exercise's tests (`src/tests.rs`). Students never change the tests, so that commit
+//! is the workbook's, not theirs: in a repository made from the student template it is the
+//! template's single first commit; in a clone of the workbook it is the newest version of the
+//! chapter, whose stub matches the tests that grade it (the first commit that added the chapter
+//! may hold an older draft). Without such a commit, the first commit that added the folder is
+//! used. `--from <commit>` picks another. Without git there is no history to restore from, and
+//! `reset` says so.
 //!
 //! Nothing is ever lost: work that git has not committed stops `reset` unless `--force` is
 //! given, and the folder's content is copied to a new, named backup before anything is
@@ -46,12 +49,15 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     );
     let (commit, origin) = match options.from {
         Some(revision) => (git::resolve(root, revision)?, format!("`{revision}`")),
-        None => {
-            let commit = git::first_commit_adding(root, &relative)?.with_context(|| {
-                format!("git has no commit that added {shown}, so there is no stub to restore")
-            })?;
-            (commit, "the commit that added it".to_owned())
-        }
+        None => match git::last_commit_changing(root, &chapter.tests_file())? {
+            Some(commit) => (commit, "the last commit that changed its tests".to_owned()),
+            None => {
+                let commit = git::first_commit_adding(root, &relative)?.with_context(|| {
+                    format!("git has no commit that added {shown}, so there is no stub to restore")
+                })?;
+                (commit, "the commit that added it".to_owned())
+            }
+        },
     };
     let stub = git::files_at(root, &commit, &relative)?;
     ensure!(

@@ -165,7 +165,16 @@ fn reset_restores_the_stub_and_keeps_the_students_version_in_a_named_backup() {
     let scratch = Scratch::new("reset");
     let root = fixture_in_git(&scratch);
     let lib = root.join("exercises/ch01-answer/src/lib.rs");
-    let stub = fs::read_to_string(&lib).unwrap();
+    // The workbook revises the chapter, stub and tests together, before the student starts.
+    let stub = fs::read_to_string(&lib).unwrap() + "\n// Revised.\n";
+    fs::write(&lib, &stub).unwrap();
+    let tests = root.join("exercises/ch01-answer/src/tests.rs");
+    let revised_tests = fs::read_to_string(&tests).unwrap() + "\n// Revised.\n";
+    fs::write(&tests, &revised_tests).unwrap();
+    git(
+        &root,
+        &["commit", "--quiet", "--all", "--message", "Revised"],
+    );
     fs::write(&lib, STUDENT_WORK).unwrap();
     let notes = root.join("exercises/ch01-answer/src/notes.rs");
     fs::write(&notes, "// my notes\n").unwrap();
@@ -180,7 +189,12 @@ fn reset_restores_the_stub_and_keeps_the_students_version_in_a_named_backup() {
         "{said}{}",
         text(&output.stderr)
     );
-    assert_eq!(fs::read_to_string(&lib).unwrap(), stub, "the stub is back");
+    assert_eq!(
+        fs::read_to_string(&lib).unwrap(),
+        stub,
+        "the newest stub is back"
+    );
+    assert_eq!(fs::read_to_string(&tests).unwrap(), revised_tests);
     assert!(!notes.exists(), "a file the stub does not have is gone");
 
     let made = backups(&root);
@@ -200,7 +214,7 @@ fn reset_restores_the_stub_and_keeps_the_students_version_in_a_named_backup() {
         "reset names the backup:\n{said}"
     );
     assert!(
-        said.contains("as in commit") && said.contains("the commit that added it"),
+        said.contains("as in commit") && said.contains("the last commit that changed its tests"),
         "{said}"
     );
 
