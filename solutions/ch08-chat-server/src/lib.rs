@@ -9,7 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -34,9 +34,54 @@ const LINGER: Duration = Duration::from_secs(2);
 /// The most bytes the writer gathers from its queue into one `write_all`.
 const BATCH_BYTES: usize = 64 * 1024;
 
-/// A line on its way to clients, with its line feed; shared, because a broadcast sends the same
-/// line to every queue.
-type Line = Arc<str>;
+/// The most lines from one client that are relayed as one batch.
+const BURST_LINES: usize = 64;
+
+/// One or more lines on their way to clients, each with its line feed. Shared, because a
+/// broadcast puts the same batch in every queue; several lines that arrived together travel as
+/// one batch, so a writer can send them in one write.
+#[derive(Clone)]
+struct Batch {
+    text: Arc<str>,
+    lines: usize,
+}
+
+impl Batch {
+    fn line(text: String) -> Batch {
+        Batch {
+            text: text.into(),
+            lines: 1,
+        }
+    }
+}
+
+/// The sending end of a client's queue, with the count of lines waiting in it.
+#[derive(Clone)]
+struct Outbox {
+    sender: SyncSender<Batch>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// A new, empty queue: the outbox for the room, the receiving end for the writer thread.
+    fn new() -> (Outbox, Receiver<Batch>) {
+        // Every batch holds at least one line, so the count of lines is the bound that bites.
+        let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
+        let waiting = Arc::new(AtomicUsize::new(0));
+        (Outbox { sender, waiting }, receiver)
+    }
+
+    /// Queues `batch` without ever blocking. False when that would leave more than
+    /// [`QUEUE_LINES`] lines waiting (the client has stopped reading) or when the writer has
+    /// given up (the client is gone).
+    fn offer(&self, batch: &Batch) -> bool {
+        if self.waiting.load(Ordering::SeqCst) + batch.lines > QUEUE_LINES {
+            return false;
+        }
+        self.waiting.fetch_add(batch.lines, Ordering::SeqCst);
+        self.sender.try_send(batch.clone()).is_ok()
+    }
+}
 
 /// A running chat server. [`Server::shutdown`] stops it; dropping it leaves it running until the
 /// process ends.
@@ -124,7 +169,7 @@ struct Room {
 struct Member {
     name: String,
     /// The client's bounded queue; its writer thread empties it onto the socket.
-    outbox: SyncSender<Line>,
+    outbox: Outbox,
     /// Kept only to disconnect a client that is too slow.
     stream: TcpStream,
 }
@@ -132,7 +177,7 @@ struct Member {
 impl Room {
     /// Adds a client, unless its name is taken: it gets the list of the others, and they hear
     /// that it entered.
-    fn join(&mut self, id: u64, name: &str, outbox: SyncSender<Line>, stream: TcpStream) -> bool {
+    fn join(&mut self, id: u64, name: &str, outbox: Outbox, stream: TcpStream) -> bool {
         if self.members.values().any(|member| member.name == name) {
             return false;
         }
@@ -140,14 +185,17 @@ impl Room {
         others.sort_unstable();
         let contains = format!("* The room contains:{}\n", list_of(&others));
         // The queue is new and empty, so this line is first in it and cannot fail.
-        let _ = outbox.try_send(contains.into());
+        let _ = outbox.offer(&Batch::line(contains));
         let member = Member {
             name: name.to_owned(),
             outbox,
             stream,
         };
         self.members.insert(id, member);
-        self.broadcast(Some(id), format!("* {name} has entered the room\n").into());
+        self.broadcast(
+            Some(id),
+            Batch::line(format!("* {name} has entered the room\n")),
+        );
         true
     }
 
@@ -156,23 +204,22 @@ impl Room {
         if let Some(member) = self.members.remove(&id) {
             self.broadcast(
                 None,
-                format!("* {} has left the room\n", member.name).into(),
+                Batch::line(format!("* {} has left the room\n", member.name)),
             );
         }
     }
 
-    /// Queues `line` for every member but `from`. Never blocks: a member whose queue is full is
+    /// Queues `batch` for every member but `from`. Never blocks: a member whose queue is full is
     /// disconnected, and the others hear that it left.
-    fn broadcast(&mut self, from: Option<u64>, line: Line) {
-        let mut pending = VecDeque::from([(from, line)]);
-        while let Some((from, line)) = pending.pop_front() {
+    fn broadcast(&mut self, from: Option<u64>, batch: Batch) {
+        let mut pending = VecDeque::from([(from, batch)]);
+        while let Some((from, batch)) = pending.pop_front() {
             let mut too_slow = Vec::new();
             for (&id, member) in &self.members {
                 if Some(id) == from {
                     continue;
                 }
-                // Full: the client has stopped reading. Disconnected: its writer has given up.
-                if member.outbox.try_send(Arc::clone(&line)).is_err() {
+                if !member.outbox.offer(&batch) {
                     too_slow.push(id);
                 }
             }
@@ -181,7 +228,7 @@ impl Room {
                     // Wakes the member's reader and writer, whichever call they are blocked in.
                     let _ = member.stream.shutdown(Shutdown::Both);
                     let left = format!("* {} has left the room\n", member.name);
-                    pending.push_back((None, left.into()));
+                    pending.push_back((None, Batch::line(left)));
                 }
             }
         }
@@ -303,7 +350,7 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
             "* error: a name is 1 to 16 ASCII letters or digits\n",
         );
     }
-    let (outbox, queue) = mpsc::sync_channel(QUEUE_LINES);
+    let (outbox, queue) = Outbox::new();
     let (Ok(for_room), Ok(for_writer)) = (stream.try_clone(), stream.try_clone()) else {
         return;
     };
@@ -312,20 +359,41 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
     }
     let writer = thread::Builder::new()
         .name(format!("chat-writer-{id}"))
-        .spawn(move || write_lines(for_writer, queue));
+        .spawn({
+            let waiting = Arc::clone(&outbox.waiting);
+            move || write_lines(for_writer, queue, waiting)
+        });
 
     let refusal = loop {
-        match lines.next() {
-            Next::Line(text) => {
-                let line = format!("[{name}] {text}\n");
-                shared.room().broadcast(Some(id), line.into());
+        // Lines that arrived together are relayed together: one lock, one batch per queue.
+        let mut burst = String::new();
+        let mut count = 0;
+        let ending = loop {
+            match lines.next() {
+                Next::Line(text) => {
+                    burst.push_str(&format!("[{name}] {text}\n"));
+                    count += 1;
+                }
+                Next::Gone => break Some(None),
+                Next::Refused(refusal) => break Some(Some(refusal)),
             }
-            Next::Gone => break None,
-            Next::Refused(refusal) => break Some(refusal),
+            if count == BURST_LINES || !lines.has_line() {
+                break None;
+            }
+        };
+        if count > 0 {
+            let batch = Batch {
+                text: burst.into(),
+                lines: count,
+            };
+            shared.room().broadcast(Some(id), batch);
+        }
+        if let Some(refusal) = ending {
+            break refusal;
         }
     };
     if let Some(refusal) = &refusal {
-        let _ = outbox.try_send(refusal.line().into());
+        let _ = outbox.offer(&Batch::line(refusal.line()));
     }
     shared.room().leave(id);
     // The writer ends once every sender is gone: ours, and the room's copy that `leave` dropped.
@@ -369,23 +437,28 @@ fn linger(stream: &TcpStream) {
 }
 
 /// Empties a client's queue onto its socket until the queue closes or the socket fails. Lines
-/// waiting together go out in one write.
-fn write_lines(stream: TcpStream, queue: Receiver<Line>) {
-    let mut batch = Vec::with_capacity(BATCH_BYTES);
-    while let Ok(line) = queue.recv() {
-        batch.clear();
-        batch.extend_from_slice(line.as_bytes());
-        while batch.len() < BATCH_BYTES {
+/// waiting together go out in one write; they count as waiting until that write is done.
+fn write_lines(stream: TcpStream, queue: Receiver<Batch>, waiting: Arc<AtomicUsize>) {
+    let mut bytes = Vec::with_capacity(BATCH_BYTES);
+    while let Ok(first) = queue.recv() {
+        bytes.clear();
+        bytes.extend_from_slice(first.text.as_bytes());
+        let mut lines = first.lines;
+        while bytes.len() < BATCH_BYTES {
             match queue.try_recv() {
-                Ok(more) => batch.extend_from_slice(more.as_bytes()),
+                Ok(more) => {
+                    bytes.extend_from_slice(more.text.as_bytes());
+                    lines += more.lines;
+                }
                 Err(_) => break,
             }
         }
-        if (&stream).write_all(&batch).is_err() {
+        if (&stream).write_all(&bytes).is_err() {
             // The client is gone: make its reader notice, and stop taking lines.
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
+        waiting.fetch_sub(lines, Ordering::SeqCst);
     }
 }
 
@@ -401,6 +474,11 @@ impl<'a> Lines<'a> {
             reader: BufReader::new(stream),
             line: Vec::new(),
         }
+    }
+
+    /// True when a whole line is already buffered, so `next` will not block.
+    fn has_line(&self) -> bool {
+        self.reader.buffer().contains(&b'\n')
     }
 
     fn next(&mut self) -> Next {

@@ -1,6 +1,7 @@
 //! Your chat server as a program, once the tests pass: `cargo run -p ch08-chat-server --bin
 //! chat-server -- 127.0.0.1:5555` (the default), `-- [::1]:5555`, or `-- 127.0.0.1:0`.
 
+use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
@@ -26,11 +27,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("chat server listening on {}", server.local_addr());
-    println!(
-        "try: nc {} {}",
-        server.local_addr().ip(),
-        server.local_addr().port()
+    let addr = server.local_addr();
+    // Whoever started us may have stopped reading our output; that must not stop the server.
+    let _ = writeln!(
+        io::stdout(),
+        "chat server listening on {addr}\ntry: nc {} {}",
+        addr.ip(),
+        addr.port()
     );
     // The server runs on threads of its own; this one has nothing left to do until the process
     // is stopped (Ctrl-C).
