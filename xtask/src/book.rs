@@ -30,7 +30,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     let mut command = cargo();
     command
         .current_dir(&workbook.root)
-        .args(["run", "--quiet", "--package", "book-builder", "--"])
+        .args(["run", "--package", "book-builder", "--"])
         .stdin(Stdio::null());
     for (wanted, flag) in [
         (options.open, "--open"),

@@ -66,6 +66,55 @@ pub fn includes(src: &Path) -> Result<()> {
     report("includes that cannot resolve", problems)
 }
 
+/// Every Rust code block in the pages under `src` is included from a compiled file, never
+/// pasted, so the tests compile every line of Rust the book shows.
+pub fn rust_blocks_are_included(src: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for page in files_with_extension(src, "md")? {
+        let text =
+            fs::read_to_string(&page).with_context(|| format!("cannot read {}", page.display()))?;
+        let shown = page
+            .strip_prefix(src)
+            .unwrap_or(&page)
+            .display()
+            .to_string();
+        let mut block: Option<(usize, &str, bool)> = None;
+        for (number, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            match &mut block {
+                None => {
+                    if let Some(fence) = ["```", "~~~"].into_iter().find(|f| trimmed.starts_with(f))
+                    {
+                        let info = trimmed.trim_start_matches(fence.chars().next().unwrap_or('`'));
+                        let language = info.split([',', ' ']).next().unwrap_or("");
+                        let fence_len = trimmed.len() - info.len();
+                        block = Some((number + 1, &trimmed[..fence_len], language == "rust"));
+                    }
+                }
+                Some((start, fence, is_rust)) => {
+                    if trimmed.starts_with(*fence)
+                        && trimmed.trim_start_matches(['`', '~']).trim().is_empty()
+                    {
+                        block = None;
+                    } else if *is_rust
+                        && !trimmed.is_empty()
+                        && !trimmed.starts_with("{{#include")
+                        && !trimmed.starts_with("{{#rustdoc_include")
+                    {
+                        problems.push(format!(
+                            "src/{shown}:{start}: a Rust block with pasted code; include it from \
+                             book/listings/ by anchor (`{{{{#include ../../listings/…:anchor}}}}`) \
+                             so the tests compile it"
+                        ));
+                        *is_rust = false; // One report per block.
+                    }
+                }
+            }
+        }
+    }
+    report("Rust blocks that are not compiled", problems)
+}
+
 static HREF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\b(?:href|src)="([^"]*)""#).expect("a valid regex"));
 static ID: LazyLock<Regex> =
@@ -231,7 +280,7 @@ fn report(what: &str, problems: Vec<String>) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    let mut message = format!("the book has {} {what}:", problems.len());
+    let mut message = format!("the book has {what} ({}):", problems.len());
     for problem in problems {
         let _ = write!(message, "\n  - {problem}");
     }

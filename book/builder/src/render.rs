@@ -20,6 +20,7 @@ pub fn build_and_check(book_dir: &Path) -> Result<PathBuf> {
     let started = Instant::now();
     compile_listings(book_dir)?;
     checks::includes(&book_dir.join("src"))?;
+    checks::rust_blocks_are_included(&book_dir.join("src"))?;
 
     let errors_before = logger::errors();
     let book = load(book_dir)?;
