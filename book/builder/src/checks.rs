@@ -306,3 +306,89 @@ pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>>
     found.sort();
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh folder for one test's files.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("book-builder-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn an_include_of_a_missing_anchor_is_reported() {
+        let dir = scratch("includes");
+        fs::write(
+            dir.join("code.rs"),
+            "// ANCHOR: here\nfn f() {}\n// ANCHOR_END: here\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("good.md"),
+            "{{#include code.rs:here}} {{#include code.rs:2:3}}",
+        )
+        .unwrap();
+        assert!(includes(&dir).is_ok());
+        fs::write(dir.join("bad.md"), "{{#include code.rs:there}}").unwrap();
+        let error = includes(&dir).unwrap_err().to_string();
+        assert!(
+            error.contains("bad.md") && error.contains("ANCHOR: there"),
+            "{error}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_pasted_rust_block_is_reported_but_not_one_shown_inside_markdown() {
+        let dir = scratch("pasted");
+        let shown = "````markdown\n```rust\nfn shown() {}\n```\n````\n";
+        let included = "```rust,ignore\n{{#include x.rs:a}}\n```\n";
+        fs::write(dir.join("ok.md"), format!("{shown}{included}")).unwrap();
+        assert!(rust_blocks_are_included(&dir).is_ok());
+        fs::write(dir.join("bad.md"), "text\n\n```rust\nfn pasted() {}\n```\n").unwrap();
+        let error = rust_blocks_are_included(&dir).unwrap_err().to_string();
+        assert!(error.contains("bad.md:3"), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn broken_links_anchors_and_failed_commands_are_reported() {
+        let dir = scratch("html");
+        fs::create_dir_all(dir.join("ch01")).unwrap();
+        fs::write(
+            dir.join("index.html"),
+            r#"<h2 id="top">x</h2><a href="ch01/index.html#part">"#,
+        )
+        .unwrap();
+        fs::write(
+            dir.join("ch01/index.html"),
+            r#"<h2 id="part">x</h2><a href="../index.html#top"></a><a href="https://example.org/">"#,
+        )
+        .unwrap();
+        assert!(html(&dir).is_ok());
+
+        fs::write(
+            dir.join("ch01/other.html"),
+            "<a href=\"../index.html#gone\"></a><a href=\"missing.html\"></a>\
+             <pre><code>**cmdrun error**: 'false' returned exit code 1</code></pre>",
+        )
+        .unwrap();
+        let error = html(&dir).unwrap_err().to_string();
+        assert!(error.contains("id `gone`"), "{error}");
+        assert!(error.contains("`missing.html`: no such page"), "{error}");
+        assert!(
+            error.contains("a command failed") && error.contains("exit code 1"),
+            "{error}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn percent_escapes_are_decoded() {
+        assert_eq!(percent_decode("a%20b%2"), "a b%2");
+    }
+}

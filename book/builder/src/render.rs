@@ -115,15 +115,7 @@ impl Preprocessor for StrictCmdRun {
     fn run(&self, context: &PreprocessorContext, mut book: Book) -> Result<Book> {
         book.for_each_mut(|item| {
             if let BookItem::Chapter(chapter) = item {
-                chapter.content = DIRECTIVE
-                    .replace_all(&chapter.content, |caps: &Captures| {
-                        if caps[1].trim_start().starts_with('-') {
-                            caps[0].to_owned()
-                        } else {
-                            format!("<!-- cmdrun --strict {}-->", &caps[1])
-                        }
-                    })
-                    .into_owned();
+                chapter.content = strict(&chapter.content);
             }
         });
         mdbook_cmdrun::CmdRun.run(context, book)
@@ -132,6 +124,19 @@ impl Preprocessor for StrictCmdRun {
     fn supports_renderer(&self, renderer: &str) -> bool {
         renderer == "html"
     }
+}
+
+/// `content` with `--strict` added to every cmdrun directive that names no exit status.
+fn strict(content: &str) -> String {
+    DIRECTIVE
+        .replace_all(content, |caps: &Captures| {
+            if caps[1].trim_start().starts_with('-') {
+                caps[0].to_owned()
+            } else {
+                format!("<!-- cmdrun --strict {}-->", &caps[1])
+            }
+        })
+        .into_owned()
 }
 
 /// Links from a page to the workbook's own files (`../../../exercises/ch01-tcp-ip/src/lib.rs`)
@@ -221,4 +226,28 @@ pub fn normalize(path: &Path) -> Option<PathBuf> {
         }
     }
     Some(parts.iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_without_an_exit_status_become_strict() {
+        assert_eq!(
+            strict("```text\n<!-- cmdrun cargo run -p x -->\n```"),
+            "```text\n<!-- cmdrun --strict cargo run -p x -->\n```"
+        );
+        let expecting_failure = "<!-- cmdrun -1 cargo run -p x --bin fails -->";
+        assert_eq!(strict(expecting_failure), expecting_failure);
+    }
+
+    #[test]
+    fn normalize_resolves_parent_folders_without_the_disk() {
+        assert_eq!(
+            normalize(Path::new("book/src/ch01/../../exercises/lib.rs")),
+            Some(PathBuf::from("book/exercises/lib.rs"))
+        );
+        assert_eq!(normalize(Path::new("a/../..")), None);
+    }
 }
