@@ -130,6 +130,11 @@ fn find_chromium() -> Result<PathBuf> {
     }
     candidates.push("/Applications/Google Chrome.app/Contents/MacOS/Google Chrome".into());
     candidates.push("/Applications/Chromium.app/Contents/MacOS/Chromium".into());
+    for root in ["ProgramFiles", "ProgramFiles(x86)", "LocalAppData"] {
+        if let Some(root) = std::env::var_os(root) {
+            candidates.push(PathBuf::from(root).join(r"Google\Chrome\Application\chrome.exe"));
+        }
+    }
     candidates
         .into_iter()
         .find(|candidate| candidate.is_file())
