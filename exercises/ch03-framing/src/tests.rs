@@ -237,12 +237,14 @@ fn finds_every_line_when_several_arrive_in_one_read() {
     );
     assert_eq!(
         leftovers, b"msg2\nmsg3\n",
-        "after returning \"msg1\", the rest of that read must wait in the leftovers"
+        "after returning \"msg1\", the rest of that read must wait in the leftovers (read \
+         as much as has arrived, up to READ_SIZE bytes, not one byte at a time)"
     );
     assert_eq!(
         calls, 1,
-        "the three lines arrived in one read, but next_line called read {calls} times; return \
-         a line that is already among the leftovers without reading again"
+        "the three lines arrived in one read, but next_line called read {calls} times; read \
+         up to READ_SIZE bytes at once, and return a line that is already among the leftovers \
+         without reading again"
     );
 }
 
