@@ -115,6 +115,32 @@ pub fn rust_blocks_are_included(src: &Path) -> Result<()> {
     report("Rust blocks that are not compiled", problems)
 }
 
+static SLUG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?m)^slug\s*=\s*"([^"]+)""#).expect("a valid regex"));
+
+/// Every chapter of `manifest` (`chapters.toml`) links from its pages under `src` to its
+/// exercise, so a reader can go from the idea to the work.
+pub fn chapters_link_their_exercises(manifest: &Path, src: &Path) -> Result<()> {
+    let text = fs::read_to_string(manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let mut problems = Vec::new();
+    for (index, caps) in SLUG.captures_iter(&text).enumerate() {
+        let folder = format!("ch{:02}-{}", index + 1, &caps[1]);
+        let link = format!("](../../../exercises/{folder}/");
+        let pages = files_with_extension(&src.join(&folder), "md").unwrap_or_default();
+        let links = pages
+            .iter()
+            .any(|page| fs::read_to_string(page).is_ok_and(|text| text.contains(&link)));
+        if !links {
+            problems.push(format!(
+                "src/{folder}/: no page links to the exercise; add a link such as \
+                 [`exercises/{folder}/src/lib.rs`](../../../exercises/{folder}/src/lib.rs)"
+            ));
+        }
+    }
+    report("chapters without a link to their exercise", problems)
+}
+
 static HREF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\b(?:href|src)="([^"]*)""#).expect("a valid regex"));
 static ID: LazyLock<Regex> =
@@ -382,6 +408,33 @@ mod tests {
         assert!(error.contains("`missing.html`: no such page"), "{error}");
         assert!(
             error.contains("a command failed") && error.contains("exit code 1"),
+            "{error}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_chapter_without_a_link_to_its_exercise_is_reported() {
+        let dir = scratch("exercise-links");
+        fs::write(
+            dir.join("chapters.toml"),
+            "[[chapter]]\nslug = \"a\"\n[[chapter]]\nslug = \"b\"\n",
+        )
+        .unwrap();
+        for folder in ["ch01-a", "ch02-b"] {
+            fs::create_dir_all(dir.join("src").join(folder)).unwrap();
+        }
+        fs::write(
+            dir.join("src/ch01-a/index.md"),
+            "[it](../../../exercises/ch01-a/src/lib.rs)",
+        )
+        .unwrap();
+        fs::write(dir.join("src/ch02-b/index.md"), "no link").unwrap();
+        let error = chapters_link_their_exercises(&dir.join("chapters.toml"), &dir.join("src"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("src/ch02-b/") && !error.contains("ch01-a/:"),
             "{error}"
         );
         fs::remove_dir_all(&dir).unwrap();

@@ -96,6 +96,17 @@ fn run() -> Result<()> {
         return watch::run(book_dir, options.port, options.open);
     }
     let build_dir = render::build_and_check(book_dir)?;
+    // A chapter still being written may not link to its exercise yet: a warning while you
+    // work, an error in the full check that CI runs.
+    let links = checks::chapters_link_their_exercises(
+        &book_dir.join("../chapters.toml"),
+        &book_dir.join("src"),
+    );
+    match links {
+        Err(error) if options.check => return Err(error),
+        Err(error) => eprintln!("warning: {error:#}"),
+        Ok(()) => {}
+    }
     if options.check {
         browser::check(book_dir, &build_dir)?;
     }
