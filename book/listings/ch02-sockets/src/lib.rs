@@ -81,3 +81,43 @@ pub fn say_goodbye(stream: TcpStream) -> io::Result<Vec<u8>> {
     // `stream` is dropped here, which closes both directions and frees the socket.
 }
 // ANCHOR_END: close
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::thread;
+
+    use testkit::{net, watchdog};
+
+    #[test]
+    fn the_lecture_server_and_client_greet_each_other() {
+        let listener = listen_explicitly("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = net::addr_of(&listener);
+        let (server, client) = watchdog::within_default("the lecture's exchange", move || {
+            let server = thread::spawn(move || lecture_server(&listener));
+            let client = lecture_client(addr).unwrap();
+            (server.join().unwrap().unwrap(), client)
+        });
+        assert_eq!(server, b"hello");
+        assert_eq!(client, b"hello");
+    }
+
+    #[test]
+    fn the_echo_loop_echoes_until_the_client_half_closes() {
+        let listener =
+            listen_with_std("[::1]:0".parse().unwrap()).unwrap_or_else(|_| net::listener());
+        let addr = net::addr_of(&listener);
+        let echoed = watchdog::within_default("the echo", move || {
+            let server = thread::spawn(move || {
+                let (stream, _) = listener.accept()?;
+                echo(&stream)
+            });
+            let client = net::connect(addr);
+            let rest = say_goodbye(client).unwrap();
+            assert_eq!(rest, b"that is all from me");
+            server.join().unwrap().unwrap()
+        });
+        assert_eq!(echoed, 19);
+    }
+}

@@ -99,3 +99,40 @@ pub fn write_while_reading(stream: &TcpStream, payload: &[u8]) -> io::Result<Vec
     })
 }
 // ANCHOR_END: write_while_reading
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use testkit::{net, peer, watchdog};
+
+    #[test]
+    fn a_close_is_clean_and_a_reset_is_abrupt() {
+        let listener = net::listener();
+        let ours = net::connect(net::addr_of(&listener));
+        let theirs = net::accept(&listener);
+        drop(theirs);
+        let ending = watchdog::within_default("the clean end", move || {
+            read_until_the_end(&ours, |_| {}).unwrap()
+        });
+        assert!(matches!(ending, Ending::Clean), "{ending:?}");
+
+        let ours = net::connect(net::addr_of(&listener));
+        peer::reset(net::accept(&listener));
+        let ending = watchdog::within_default("the abrupt end", move || {
+            read_until_the_end(&ours, |_| {}).unwrap()
+        });
+        assert!(matches!(ending, Ending::Abrupt(_)), "{ending:?}");
+    }
+
+    #[test]
+    fn writing_while_reading_moves_8_mib_through_the_echo_server() {
+        let payload: Vec<u8> = (0..8 << 20).map(|i: usize| (i % 251) as u8).collect();
+        let (addr, _server) = start_echo_server().unwrap();
+        let sent = payload.clone();
+        let echo = watchdog::within_default("8 MiB to come back", move || {
+            write_while_reading(&net::connect(addr), &sent).unwrap()
+        });
+        assert!(echo == payload, "the echo differs from the payload");
+    }
+}
