@@ -82,6 +82,7 @@ pub fn accept_until_stopped(
     // `accept` fails with `WouldBlock` when nobody is waiting, and you can look at `stop`
     // (`stop.load(Ordering::Relaxed)`), sleep `POLL_INTERVAL`, and try again. Some systems hand
     // out accepted streams in non-blocking mode too: set them back with `set_nonblocking(false)`.
+    // Calling `handle` changes it, so declare the parameter as `mut handle`.
     todo!("accept clients until asked to stop")
 }
 
