@@ -159,7 +159,7 @@ fn fan_out(server: &Server) -> (f64, Option<f64>) {
                     );
                     let before = got;
                     got += buffer[..read].iter().filter(|&&b| b == b'\n').count();
-                    if got / 20 != before / 20 || got >= expected {
+                    if got / 50 != before / 50 || got >= expected {
                         let done = got.saturating_sub(CLIENTS - 2 - index);
                         progress.counts.lock().unwrap()[index] = done;
                         progress.moved.notify_all();
