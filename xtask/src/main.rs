@@ -12,6 +12,7 @@ mod git;
 mod hint;
 mod libtest;
 mod mutants;
+mod proxy;
 mod report;
 mod reset;
 mod shell;
@@ -73,7 +74,6 @@ enum Command {
         #[arg(long, conflicts_with = "all")]
         reset: bool,
     },
-    /// For instructors and CI: the manifest agrees with the tree, the tooling's own tests pass,
     /// Build the book into book/build/ (mdBook is compiled the first time: a minute or two).
     Book {
         /// Open the book in your browser.
@@ -86,6 +86,7 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// For instructors and CI: the manifest agrees with the tree, the tooling's own tests pass,
     /// and for every chapter every test passes on the solution and fails on the untouched stub.
     Verify {
         /// Verify only these chapters (and skip the tooling's own tests).
@@ -138,6 +139,9 @@ enum Command {
         #[arg(long)]
         no_git: bool,
     },
+    /// Forward TCP connections to a server, re-cutting the byte stream on the way and printing
+    /// every piece: watch one message arrive in several reads, or several in one.
+    Proxy(proxy::Options),
 }
 
 /// How long a test may run before the runner stops it.
@@ -238,6 +242,7 @@ fn main() -> ExitCode {
                     git: !no_git,
                 },
             ),
+            Command::Proxy(options) => proxy::run(&options),
         });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

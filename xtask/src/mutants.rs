@@ -44,6 +44,17 @@ pub struct Mutant {
     /// Tests that must fail on this mutant.
     #[serde(default)]
     pub caught_by: Vec<String>,
+    /// The systems on which the mistake shows (`linux`, `macos`, `windows`, as
+    /// `std::env::consts::OS` names them); every system when empty.
+    #[serde(default)]
+    pub only_on: Vec<String>,
+}
+
+impl Mutant {
+    /// True when the mistake can show on the system the runner is on.
+    pub fn applies_here(&self) -> bool {
+        self.only_on.is_empty() || self.only_on.iter().any(|os| os == std::env::consts::OS)
+    }
 }
 
 /// What the tests made of a mutant.

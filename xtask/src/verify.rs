@@ -240,7 +240,10 @@ fn verify_mutants(
     timeout: Duration,
     tally: &mut Tally,
 ) -> Result<()> {
-    let mutants = mutants::load(workbook, chapter)?;
+    let mutants: Vec<mutants::Mutant> = mutants::load(workbook, chapter)?
+        .into_iter()
+        .filter(mutants::Mutant::applies_here)
+        .collect();
     if mutants.is_empty() {
         shell.status(
             Tone::Bad,
