@@ -1,7 +1,8 @@
-# A chat client the lecture's way: connect, a thread that receives, the main thread sends.
-# Run the server first (cargo run -p ch08-chat-server-solution --bin chat-server), then:
+# A chat client the lecture's way: connect, a thread that receives,
+# and the main thread sends. Run the server first
+# (cargo run -p ch08-chat-server-solution --bin chat-server), then:
 #     python3 client.py            (or: python3 client.py 127.0.0.1 5555)
-# Type your name, then messages; Ctrl-D (Ctrl-Z then Enter on Windows) to leave.
+# Type your name, then messages; Ctrl-D (Ctrl-Z, Enter on Windows) to leave.
 import socket
 import sys
 import threading
@@ -30,6 +31,6 @@ t = threading.Thread(target=receive)
 t.start()
 for line in sys.stdin:
     client.sendall(line.encode())  # by default uses UTF-8
-client.shutdown(socket.SHUT_WR)  # "I am done": the server sees the end, and says goodbye
+client.shutdown(socket.SHUT_WR)  # "I am done": the server sees the end
 t.join()  # block until the receiving thread ends
 client.close()

@@ -1,5 +1,6 @@
 # The chat server the lecture's way: a thread per client, a shared list, one lock.
-# Every line a client sends goes to all the others. It works, until one client stops reading.
+# Every line a client sends goes to all the others.
+# It works, until one client stops reading.
 import socket
 import threading
 
@@ -19,7 +20,8 @@ def handle(client):
             with lock:
                 for other in clients:
                     if other is not client:
-                        other.sendall(line + b"\n")  # blocks while that client is not reading
+                        # blocks while that client is not reading
+                        other.sendall(line + b"\n")
     with lock:
         clients.remove(client)
     client.close()

@@ -1,5 +1,6 @@
-//! The code that chapter 8 of the book shows, included by anchor and compiled here: the pieces of
-//! a chat server's design, and the lecture-style server whose broadcast stalls.
+//! The code that chapter 8 of the book shows, included by anchor and compiled
+//! here: the pieces of a chat server's design, and the lecture-style server
+//! whose broadcast stalls.
 
 pub mod lifecycle;
 pub mod naive;
@@ -14,13 +15,16 @@ use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 /// One joined client, as the room sees it.
 pub struct Member {
     pub name: String,
-    /// The sending end of the client's bounded queue; its writer thread holds the other end.
+    /// The sending end of the client's bounded queue; its writer thread holds
+    /// the other end.
     pub outbox: SyncSender<Arc<str>>,
-    /// A clone of the client's socket, kept only to disconnect a client that is too slow.
+    /// A clone of the client's socket, kept only to disconnect a client that is
+    /// too slow.
     pub stream: TcpStream,
 }
 
-/// Everything the clients share: who is in the room. It lives in an `Arc<Mutex<Room>>`.
+/// Everything the clients share: who is in the room. It lives in an
+/// `Arc<Mutex<Room>>`.
 #[derive(Default)]
 pub struct Room {
     pub members: HashMap<u64, Member>,
@@ -29,7 +33,8 @@ pub struct Room {
 
 impl Room {
     // ANCHOR: broadcast
-    /// Queues `line` for every member but `from`. Never blocks, whatever the clients do.
+    /// Queues `line` for every member but `from`. Never blocks, whatever the
+    /// clients do.
     pub fn broadcast(&mut self, from: u64, line: &str) -> Vec<String> {
         let line: Arc<str> = line.into();
         let mut too_slow = Vec::new();
@@ -48,7 +53,8 @@ impl Room {
         let mut gone = Vec::new();
         for id in too_slow {
             if let Some(member) = self.members.remove(&id) {
-                // Wakes that client's reader and writer threads, whatever they are blocked in.
+                // Wakes that client's reader and writer threads, whatever they
+                // are blocked in.
                 let _ = member.stream.shutdown(Shutdown::Both);
                 gone.push(member.name);
             }
@@ -59,13 +65,15 @@ impl Room {
 }
 
 // ANCHOR: writer
-/// A client's writer thread: empties its queue onto its socket. It is the only thread that
-/// writes to this socket, and it holds no lock while it does.
+/// A client's writer thread: empties its queue onto its socket. It is the only
+/// thread that writes to this socket, and it holds no lock while it does.
 pub fn write_lines(mut stream: TcpStream, queue: Receiver<Arc<str>>) {
-    // The loop ends when every sender has been dropped: the room's and the reader's.
+    // The loop ends when every sender has been dropped: the room's and the
+    // reader's.
     for line in queue {
         if stream.write_all(line.as_bytes()).is_err() {
-            let _ = stream.shutdown(Shutdown::Both); // Make the reader notice too.
+            // Make the reader notice too.
+            let _ = stream.shutdown(Shutdown::Both);
             return;
         }
     }
@@ -80,8 +88,9 @@ pub enum Refused {
 }
 
 // ANCHOR: limited
-/// Reads one line of at most `limit` bytes. `Ok(None)` is the end of the stream (a partial
-/// line is dropped); at no point does it hold more than `limit` bytes plus one read's worth.
+/// Reads one line of at most `limit` bytes. `Ok(None)` is the end of the stream
+/// (a partial line is dropped); at no point does it hold more than `limit`
+/// bytes plus one read's worth.
 pub fn read_limited(
     reader: &mut impl BufRead,
     limit: usize,
@@ -95,7 +104,8 @@ pub fn read_limited(
         let newline = available.iter().position(|&b| b == b'\n');
         let piece = &available[..newline.unwrap_or(available.len())];
         if line.len() + piece.len() > limit + 1 {
-            return Ok(Some(Err(Refused::TooLong))); // Stop reading; do not wait for a `\n`.
+            // Stop reading: do not wait for a `\n` that may never come.
+            return Ok(Some(Err(Refused::TooLong)));
         }
         line.extend_from_slice(piece);
         let used = piece.len() + usize::from(newline.is_some());
@@ -107,8 +117,11 @@ pub fn read_limited(
             if line.len() > limit {
                 return Ok(Some(Err(Refused::TooLong)));
             }
-            // The whole line at once: a character split between two reads is whole again here.
-            return Ok(Some(String::from_utf8(line).map_err(|_| Refused::NotUtf8)));
+            // The whole line at once: a character split between two reads is
+            // whole again here.
+            return Ok(Some(
+                String::from_utf8(line).map_err(|_| Refused::NotUtf8),
+            ));
         }
     }
 }
@@ -121,9 +134,13 @@ mod tests {
     use testkit::faulty;
     use testkit::peer::Cut;
 
-    fn lines(input: &[u8], limit: usize) -> Vec<Option<Result<String, Refused>>> {
+    fn lines(
+        input: &[u8],
+        limit: usize,
+    ) -> Vec<Option<Result<String, Refused>>> {
         // One byte per read: the hardest way for a reader to receive a line.
-        let reader = faulty::FaultyReader::new(Cursor::new(input.to_vec())).cut(Cut::BYTE_BY_BYTE);
+        let reader = faulty::FaultyReader::new(Cursor::new(input.to_vec()))
+            .cut(Cut::BYTE_BY_BYTE);
         let mut reader = BufReader::new(reader);
         (0..3)
             .map(|_| read_limited(&mut reader, limit).unwrap())

@@ -1,6 +1,6 @@
-//! The life of a server, without the chat: a thread per connection up to a bound, and a
-//! shutdown after which new connections are refused, every client has seen the end of its
-//! stream, and every thread has been joined.
+//! The life of a server, without the chat: a thread per connection up to a
+//! bound, and a shutdown after which new connections are refused, every client
+//! has seen the end of its stream, and every thread has been joined.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -17,7 +17,8 @@ struct Shared {
     open: Mutex<HashMap<u64, TcpStream>>,
 }
 
-/// A running server that gives each connection to `serve` on a thread of its own.
+/// A running server that gives each connection to `serve` on a thread of its
+/// own.
 pub struct Lifecycle {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -26,7 +27,11 @@ pub struct Lifecycle {
 
 impl Lifecycle {
     /// Listens on `addr`; at most `max` connections are served at once.
-    pub fn start(addr: SocketAddr, max: usize, serve: fn(&TcpStream)) -> io::Result<Lifecycle> {
+    pub fn start(
+        addr: SocketAddr,
+        max: usize,
+        serve: fn(&TcpStream),
+    ) -> io::Result<Lifecycle> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared::default());
@@ -46,7 +51,8 @@ impl Lifecycle {
     }
 
     // ANCHOR: stop
-    /// Stops accepting, ends every connection, and returns once every thread has finished.
+    /// Stops accepting, ends every connection, and returns once every thread
+    /// has finished.
     pub fn stop(self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         // The acceptor is blocked in `accept`: connecting is what wakes it up.
@@ -57,14 +63,20 @@ impl Lifecycle {
 }
 
 // ANCHOR: accept
-fn accept(listener: TcpListener, shared: &Arc<Shared>, max: usize, serve: fn(&TcpStream)) {
+fn accept(
+    listener: TcpListener,
+    shared: &Arc<Shared>,
+    max: usize,
+    serve: fn(&TcpStream),
+) {
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
     for (id, stream) in (0..).zip(listener.incoming()) {
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
         let Ok(stream) = stream else { continue };
-        threads.retain(|thread| !thread.is_finished()); // Forget the connections that ended.
+        // Forget the connections that have ended.
+        threads.retain(|thread| !thread.is_finished());
         if threads.len() >= max {
             let _ = (&stream).write_all(b"* error: the server is full\n");
             continue; // Dropping the stream closes it.
@@ -81,7 +93,8 @@ fn accept(listener: TcpListener, shared: &Arc<Shared>, max: usize, serve: fn(&Tc
     }
     drop(listener); // From here on, connecting is refused.
     for stream in shared.open.lock().unwrap().values() {
-        // The client's read returns Ok(0); the serving thread's blocked read returns too.
+        // The client's read returns Ok(0); the serving thread's blocked read
+        // returns too.
         let _ = stream.shutdown(Shutdown::Both);
     }
     for thread in threads {
@@ -105,8 +118,12 @@ mod tests {
     #[test]
     fn stop_ends_every_connection_and_refuses_new_ones() {
         watchdog::within_default("stop to return", || {
-            let server =
-                Lifecycle::start((Ipv4Addr::LOCALHOST, 0).into(), 2, wait_for_the_end).unwrap();
+            let server = Lifecycle::start(
+                (Ipv4Addr::LOCALHOST, 0).into(),
+                2,
+                wait_for_the_end,
+            )
+            .unwrap();
             let addr = server.local_addr();
             let mut clients = [net::connect(addr), net::connect(addr)];
             let mut third = net::connect(addr);
@@ -115,7 +132,11 @@ mod tests {
             assert_eq!(refusal, "* error: the server is full\n");
             server.stop();
             for client in &mut clients {
-                assert_eq!(client.read(&mut [0; 16]).unwrap(), 0, "end of stream");
+                assert_eq!(
+                    client.read(&mut [0; 16]).unwrap(),
+                    0,
+                    "end of stream"
+                );
             }
             assert!(TcpStream::connect(addr).is_err());
         });

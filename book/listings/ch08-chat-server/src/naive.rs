@@ -1,6 +1,7 @@
-//! The chat server the lecture's way, translated line for line: a thread per client, a shared
-//! list of sockets behind one lock, and a broadcast that writes to every socket while holding it.
-//! It works until one client stops reading.
+//! The chat server the lecture's way, translated line for line: a thread per
+//! client, a shared list of sockets behind one lock, and a broadcast that
+//! writes to every socket while holding it. It works until one client stops
+//! reading.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -11,12 +12,14 @@ use std::thread;
 /// Every connected client's socket, by connection number.
 type Clients = Arc<Mutex<Vec<(u64, TcpStream)>>>;
 
-/// Sends `line` to everyone but `from`, writing to each socket in turn, with the lock held.
+/// Sends `line` to everyone but `from`, writing to each socket in turn, with
+/// the lock held.
 fn broadcast(clients: &Clients, from: u64, line: &[u8]) {
     let clients = clients.lock().unwrap();
     for (id, stream) in clients.iter() {
         if *id != from {
-            // Blocks while this client's buffers are full, and everyone else waits for the lock.
+            // Blocks while this client's buffers are full, and everyone else
+            // waits for the lock.
             let _ = (&*stream).write_all(line);
         }
     }
@@ -34,8 +37,8 @@ fn handle(clients: Clients, id: u64, stream: TcpStream) {
 }
 // ANCHOR_END: naive
 
-/// Starts the naive server on `addr` and returns where it listens; it runs until the process
-/// ends.
+/// Starts the naive server on `addr` and returns where it listens; it runs
+/// until the process ends.
 pub fn start(addr: SocketAddr) -> io::Result<SocketAddr> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;

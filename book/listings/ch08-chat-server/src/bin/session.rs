@@ -1,6 +1,7 @@
-//! A session with the reference chat server, for the book: it starts the server in this process
-//! on port 0, connects scripted clients, and prints what each one sends (`->`) and receives
-//! (`<-`). Every step waits for the lines it expects, so the transcript is the same on every run.
+//! A session with the reference chat server, for the book: it starts the server
+//! in this process on port 0, connects scripted clients, and prints what each
+//! one sends (`->`) and receives (`<-`). Every step waits for the lines it
+//! expects, so the transcript is the same on every run.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
@@ -17,12 +18,15 @@ struct Client {
 
 impl Client {
     fn connect(addr: SocketAddr, name: &'static str) -> Client {
-        let stream = TcpStream::connect(addr).expect("the server should accept");
-        // A safety net so that a broken server ends the program instead of hanging the book.
+        let stream =
+            TcpStream::connect(addr).expect("the server should accept");
+        // A safety net so that a broken server ends the program instead of
+        // hanging the book.
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
             .expect("setting a timeout");
-        let reader = BufReader::new(stream.try_clone().expect("cloning a socket"));
+        let reader =
+            BufReader::new(stream.try_clone().expect("cloning a socket"));
         println!("{name:>6}    (connects)");
         Client {
             name,
@@ -41,7 +45,9 @@ impl Client {
     fn receive(&mut self) {
         let mut line = String::new();
         let text = match self.reader.read_line(&mut line) {
-            Ok(0) => "(end of stream: the server closed the connection)".to_owned(),
+            Ok(0) => {
+                "(end of stream: the server closed the connection)".to_owned()
+            }
             Ok(_) => line.trim_end_matches('\n').to_owned(),
             Err(error) => format!("(error: {error})"),
         };

@@ -1,8 +1,9 @@
-//! The pitfall of chapter 8, happening: sam joins a chat and never reads. Alice sends 5000 lines
-//! of 1 KB, 50 at a time, and bob reads each batch before the next is sent. Against the
-//! lecture-style server, which writes to every socket while holding the room's lock, bob stops
-//! receiving once sam's buffers are full; against the reference server, which queues lines and
-//! disconnects a client whose queue is full, bob gets them all.
+//! The pitfall of chapter 8, happening: sam joins a chat and never reads. Alice
+//! sends 5000 lines of 1 KB, 50 at a time, and bob reads each batch before the
+//! next is sent. Against the lecture-style server, which writes to every socket
+//! while holding the room's lock, bob stops receiving once sam's buffers are
+//! full; against the reference server, which queues lines and disconnects a
+//! client whose queue is full, bob gets them all.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -22,11 +23,13 @@ struct Client {
 
 impl Client {
     fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).expect("the server should accept");
+        let stream =
+            TcpStream::connect(addr).expect("the server should accept");
         stream
             .set_read_timeout(Some(Duration::from_secs(1)))
             .expect("setting a timeout");
-        let reader = BufReader::new(stream.try_clone().expect("cloning a socket"));
+        let reader =
+            BufReader::new(stream.try_clone().expect("cloning a socket"));
         Client { stream, reader }
     }
 
@@ -43,7 +46,8 @@ impl Client {
         self.stream.write_all(text.as_bytes()).expect("sending");
     }
 
-    /// Connects to the reference server and joins as `name`, reading the two lines that takes.
+    /// Connects to the reference server and joins as `name`, reading the two
+    /// lines that takes.
     fn join(addr: SocketAddr, name: &str) -> Client {
         let mut client = Client::connect(addr);
         client.line();
@@ -53,8 +57,8 @@ impl Client {
     }
 }
 
-/// Alice sends, bob reads batch by batch; returns how many lines bob got and the `*` lines he
-/// saw on the way.
+/// Alice sends, bob reads batch by batch; returns how many lines bob got and
+/// the `*` lines he saw on the way.
 fn flood(alice: &mut Client, bob: &mut Client) -> (usize, Vec<String>) {
     let filler = "z".repeat(1000);
     let mut received = 0;
@@ -66,7 +70,9 @@ fn flood(alice: &mut Client, bob: &mut Client) -> (usize, Vec<String>) {
         alice.send(&lines);
         while received < (batch + 1) * BATCH {
             match bob.line() {
-                Some(line) if line.starts_with('*') => notices.push(line.trim_end().to_owned()),
+                Some(line) if line.starts_with('*') => {
+                    notices.push(line.trim_end().to_owned())
+                }
                 Some(_) => received += 1,
                 None => return (received, notices),
             }
@@ -76,20 +82,27 @@ fn flood(alice: &mut Client, bob: &mut Client) -> (usize, Vec<String>) {
 }
 
 fn main() {
-    let naive_addr = naive::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("naive");
+    let naive_addr = naive::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .expect("naive");
     let mut alice = Client::connect(naive_addr);
     let mut bob = Client::connect(naive_addr);
     let _sam = Client::connect(naive_addr);
-    // The naive server has no names and no welcome: one line from each proves all three are in.
+    // The naive server has no names and no welcome: one line from each proves
+    // all three are in.
     let (received, _) = flood(&mut alice, &mut bob);
     println!("lecture-style server, writing while holding the lock:");
     if received < LINES {
-        println!("  bob received some of the {LINES} lines, then nothing for a second: stalled");
+        println!(
+            "  bob received some of the {LINES} lines, then nothing for a second: stalled"
+        );
     } else {
-        println!("  bob received all {LINES} lines (sam's buffers never filled)");
+        println!(
+            "  bob received all {LINES} lines (sam's buffers never filled)"
+        );
     }
 
-    let server = Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).expect("server");
+    let server = Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .expect("server");
     let addr = server.local_addr();
     let mut alice = Client::join(addr, "alice");
     let mut bob = Client::join(addr, "bob");
