@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use ch06_threads_listings::{find_python, python_scripts, spawned_total};
 
 /// Numbers to count Collatz steps for: about half a second of pure Python on one core.
-const LIMIT: u64 = 30_000;
+const LIMIT: u64 = 60_000;
 
 /// Rust finishes this work in milliseconds, so its time is the best of a few runs.
 const RUST_RUNS: usize = 5;
