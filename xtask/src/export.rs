@@ -12,8 +12,9 @@
 //! A fresh repository with one commit is started in it, so that `cargo xtask reset` finds the
 //! untouched stubs there (a repository made from a GitHub template starts from one commit too).
 //! A book page that includes code from `solutions/` stops the export. A crate that depends on a
-//! solution (a listings crate that runs the reference server, say) cannot build without it, so it
-//! is left out, with a warning.
+//! solution cannot build without it, so it is left out, with a warning; that is only a safety net.
+//! A listings crate that shows a reference solution at work runs it as a program instead, and says
+//! in one line that it has nothing to show when the folder is missing, as chapter 8's does.
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,11 @@
 //! The code that chapter 8 of the book shows, included by anchor and compiled
 //! here: the pieces of a chat server's design, and the lecture-style server
-//! whose broadcast stalls.
+//! whose broadcast stalls. The programs in `src/bin` also run the reference
+//! server, as a program of its own (see [`reference`]).
 
 pub mod lifecycle;
 pub mod naive;
+pub mod reference;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};

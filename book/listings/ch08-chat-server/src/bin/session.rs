@@ -1,13 +1,13 @@
-//! A session with the reference chat server, for the book: it starts the server
-//! in this process on port 0, connects scripted clients, and prints what each
-//! one sends (`->`) and receives (`<-`). Every step waits for the lines it
-//! expects, so the transcript is the same on every run.
+//! A session with the reference chat server, for the book: it runs the server
+//! on port 0, connects scripted clients, and prints what each one sends (`->`)
+//! and receives (`<-`). Every step waits for the lines it expects, so the
+//! transcript is the same on every run.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use ch08_chat_server_solution::Server;
+use ch08_chat_server_listings::reference;
 
 /// A scripted client that prints everything it does.
 struct Client {
@@ -69,8 +69,8 @@ impl Client {
 }
 
 fn main() {
-    let server = Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .expect("the server should start on port 0");
+    reference::exit_unless_available("transcript");
+    let server = reference::start_or_exit();
     let addr = server.local_addr();
 
     let mut alice = Client::join(addr, "alice");

@@ -9,8 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::Duration;
 
-use ch08_chat_server_listings::naive;
-use ch08_chat_server_solution::Server;
+use ch08_chat_server_listings::{naive, reference};
 
 const LINES: usize = 5000;
 const BATCH: usize = 50;
@@ -82,6 +81,7 @@ fn flood(alice: &mut Client, bob: &mut Client) -> (usize, Vec<String>) {
 }
 
 fn main() {
+    reference::exit_unless_available("comparison");
     let naive_addr = naive::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
         .expect("naive");
     let mut alice = Client::connect(naive_addr);
@@ -101,8 +101,7 @@ fn main() {
         );
     }
 
-    let server = Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .expect("server");
+    let server = reference::start_or_exit();
     let addr = server.local_addr();
     let mut alice = Client::join(addr, "alice");
     let mut bob = Client::join(addr, "bob");
