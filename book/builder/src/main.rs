@@ -9,6 +9,7 @@
 
 mod browser;
 mod checks;
+mod commands;
 mod logger;
 mod open;
 mod render;
@@ -16,7 +17,7 @@ mod serve;
 mod watch;
 
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
 
@@ -82,10 +83,44 @@ fn find_book_dir() -> Result<PathBuf> {
         })
 }
 
-fn run() -> Result<()> {
+/// Set in the builder's own second run, which builds the book's programs in a target folder of
+/// their own.
+const OWN_TARGET: &str = "BOOK_BUILDER_OWN_TARGET";
+
+/// Runs this builder again with `CARGO_TARGET_DIR` set to a folder for the book's programs
+/// alone (`target/book/`), and returns its exit status.
+///
+/// The pages run `cargo run -p …-listings --bin …`, and cargo runs whichever binary it last
+/// copied to `target/debug/`. When another copy of the workbook (a student copy that the
+/// runner's own tests build, say) shares the target folder, that binary can be the copy's, with
+/// the copy's paths compiled in: the book would show its output, or fail. A folder of their own
+/// avoids that, and the book's builds never wait for the lock of a `cargo xtask check` either.
+fn rerun_with_own_target(book_dir: &Path) -> Result<ExitCode> {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => std::path::absolute(PathBuf::from(dir))?,
+        None => book_dir.join("../target"),
+    };
+    let status = Command::new(std::env::current_exe()?)
+        .args(std::env::args_os().skip(1))
+        .env(OWN_TARGET, "1")
+        .env("CARGO_TARGET_DIR", target.join("book"))
+        .status()
+        .context("cannot run the book builder again")?;
+    Ok(ExitCode::from(
+        status
+            .code()
+            .and_then(|code| u8::try_from(code).ok())
+            .unwrap_or(1),
+    ))
+}
+
+fn run() -> Result<ExitCode> {
     let options = parse_args()?;
-    logger::install();
     let book_dir = find_book_dir()?;
+    if std::env::var_os(OWN_TARGET).is_none() {
+        return rerun_with_own_target(&book_dir);
+    }
+    logger::install();
     // mdbook-cmdrun reads `book.toml` from the current folder and runs each command from the
     // folder of its page, relative to here: it must run from inside `book/`.
     std::env::set_current_dir(&book_dir)
@@ -93,7 +128,8 @@ fn run() -> Result<()> {
     let book_dir = Path::new(".");
 
     if options.watch {
-        return watch::run(book_dir, options.port, options.open);
+        watch::run(book_dir, options.port, options.open)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let build_dir = render::build_and_check(book_dir)?;
     // A chapter still being written may not link to its exercise yet: a warning while you
@@ -119,12 +155,12 @@ fn run() -> Result<()> {
                 .to_string(),
         );
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
     match run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

@@ -13,6 +13,7 @@ use mdbook::preprocess::{Preprocessor, PreprocessorContext};
 use mdbook::{BookItem, Config, MDBook};
 use regex::{Captures, Regex};
 
+use crate::commands::StrictCmdRun;
 use crate::{checks, logger};
 
 /// Builds the book in `book_dir` and checks it; returns the folder with the HTML.
@@ -97,47 +98,6 @@ fn compile_listings(book_dir: &Path) -> Result<()> {
 
 static PACKAGE_NAME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?m)^name\s*=\s*"([^"]+)""#).expect("a valid regex"));
-
-/// mdbook-cmdrun, made strict: a command that exits with a non-zero status becomes a
-/// `cmdrun error` in the page (which [`checks::html`] then reports) instead of quietly putting
-/// its partial output in the book. A directive that names its expected exit status
-/// (`<!-- cmdrun -1 … -->`) keeps it.
-struct StrictCmdRun;
-
-static DIRECTIVE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<!--[ ]*cmdrun (.*?)-->").expect("a valid regex"));
-
-impl Preprocessor for StrictCmdRun {
-    fn name(&self) -> &str {
-        "cmdrun"
-    }
-
-    fn run(&self, context: &PreprocessorContext, mut book: Book) -> Result<Book> {
-        book.for_each_mut(|item| {
-            if let BookItem::Chapter(chapter) = item {
-                chapter.content = strict(&chapter.content);
-            }
-        });
-        mdbook_cmdrun::CmdRun.run(context, book)
-    }
-
-    fn supports_renderer(&self, renderer: &str) -> bool {
-        renderer == "html"
-    }
-}
-
-/// `content` with `--strict` added to every cmdrun directive that names no exit status.
-fn strict(content: &str) -> String {
-    DIRECTIVE
-        .replace_all(content, |caps: &Captures| {
-            if caps[1].trim_start().starts_with('-') {
-                caps[0].to_owned()
-            } else {
-                format!("<!-- cmdrun --strict {}-->", &caps[1])
-            }
-        })
-        .into_owned()
-}
 
 /// Links from a page to the workbook's own files (`../../../exercises/ch01-tcp-ip/src/lib.rs`)
 /// work in a local build, where those files sit next to the book. In a published book they
@@ -231,16 +191,6 @@ pub fn normalize(path: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn directives_without_an_exit_status_become_strict() {
-        assert_eq!(
-            strict("```text\n<!-- cmdrun cargo run -p x -->\n```"),
-            "```text\n<!-- cmdrun --strict cargo run -p x -->\n```"
-        );
-        let expecting_failure = "<!-- cmdrun -1 cargo run -p x --bin fails -->";
-        assert_eq!(strict(expecting_failure), expecting_failure);
-    }
 
     #[test]
     fn normalize_resolves_parent_folders_without_the_disk() {
