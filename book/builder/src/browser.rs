@@ -77,6 +77,15 @@ pub fn check(book_dir: &Path, build_dir: &Path) -> Result<()> {
         problems.push(format!("the search for `{SEARCH_WORD}` found nothing"));
     }
 
+    // The dark screenshots are only worth looking at if the theme really changes.
+    let dark = dump_dom(&chromium, &format!("{base}index.html?theme=navy"))?;
+    let html_tag = between(&dark, "<html", ">").unwrap_or("");
+    if !html_tag.contains("navy") {
+        problems.push(format!(
+            "index.html?theme=navy: the page did not switch to the dark theme ({html_tag}>)"
+        ));
+    }
+
     let shots = build_dir.join("screenshots");
     fs::create_dir_all(&shots)?;
     for (name, page) in [("introduction", "index.html"), ("chapter-1", CMDRUN_PAGE)] {
