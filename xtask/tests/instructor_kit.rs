@@ -53,12 +53,11 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The target folder these tests were built in: sharing it lets the copies reuse what is built.
-fn shared_target() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+/// The target folder for the student copy of the real workbook. Never the workspace's own: the
+/// copy's crates have the same names, so its programs would overwrite the workspace's in
+/// `target/debug/` (with the copy's paths compiled in). Registry crates are reused across runs.
+fn copy_target() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-copy-target")
 }
 
 /// A fresh copy of the fixture workbook in `scratch/workbook`.
@@ -82,8 +81,8 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// Runs `cargo xtask ARGS` on the workbook at `root`, bounded by the watchdog. The fixture
-/// builds in a target folder of its own (`root/target`), the real workbook's copy in the shared
-/// one.
+/// builds in a target folder of its own (`root/target`), the real workbook's copy in
+/// [`copy_target`].
 fn xtask(root: &Path, target: &Path, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
     command
@@ -572,7 +571,7 @@ fn an_exported_workbook_builds_grades_and_hides_every_solution() {
     let workbook = manifest_dir().parent().unwrap();
     let scratch = Scratch::new("export-workbook");
     let copy = scratch.path().join("student");
-    let target = shared_target();
+    let target = copy_target();
     let output = xtask(
         workbook,
         &target,

@@ -28,6 +28,13 @@ fn main() -> io::Result<()> {
         .output()?;
     print!("{}", String::from_utf8_lossy(&output.stdout));
     eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        // The server may still be waiting in accept; returning ends the program, and it with it.
+        return Err(io::Error::other(format!(
+            "the Python client failed ({})",
+            output.status
+        )));
+    }
     let echoed = server.join().expect("the server thread panicked")?;
     println!("(the Rust server echoed {echoed} bytes)");
     Ok(())
