@@ -30,13 +30,9 @@ struct Limits {
 
 impl Limits {
     fn new(cut: Cut) -> Self {
-        let seed = match cut {
-            Cut::Random { seed, .. } => seed,
-            _ => 0,
-        };
         Limits {
             cut,
-            rng: Rng::new(seed),
+            rng: Rng::new(cut.seed()),
         }
     }
 

@@ -27,6 +27,30 @@ impl Cut {
     /// One byte at a time.
     pub const BYTE_BY_BYTE: Cut = Cut::Fixed(1);
 
+    /// The cuts a test should try: whole, byte by byte, pieces of `fixed` bytes, and random
+    /// pieces of 1 to `max` bytes for each seed of [`seed::seeds`]`(random)`.
+    ///
+    /// [`seed::seeds`]: crate::seed::seeds
+    pub fn variety(fixed: usize, random: u64, max: usize) -> Vec<Cut> {
+        let mut cuts = vec![Cut::Whole, Cut::BYTE_BY_BYTE, Cut::Fixed(fixed)];
+        cuts.extend(
+            crate::seed::seeds(random)
+                .into_iter()
+                .map(|seed| Cut::Random { seed, max }),
+        );
+        cuts
+    }
+
+    /// The seed of a random cut, for [`seed::with_seed`]; 0 for the others, which use none.
+    ///
+    /// [`seed::with_seed`]: crate::seed::with_seed
+    pub fn seed(self) -> u64 {
+        match self {
+            Cut::Random { seed, .. } => seed,
+            Cut::Whole | Cut::Fixed(_) => 0,
+        }
+    }
+
     /// The lengths of the pieces this cut makes of `total` bytes; they add up to `total`.
     pub fn lengths(self, total: usize) -> Vec<usize> {
         let mut lengths = Vec::new();
@@ -129,6 +153,14 @@ mod tests {
     use super::*;
     use crate::net::{OneShot, connect};
     use std::io::Read;
+
+    #[test]
+    fn a_variety_has_every_kind_of_cut_and_random_cuts_know_their_seed() {
+        let cuts = Cut::variety(7, 3, 9);
+        assert_eq!(&cuts[..3], &[Cut::Whole, Cut::Fixed(1), Cut::Fixed(7)]);
+        let seeds: Vec<u64> = cuts[3..].iter().map(|cut| cut.seed()).collect();
+        assert_eq!(seeds, crate::seed::seeds(3));
+    }
 
     #[test]
     fn every_cut_keeps_every_byte_in_order() {

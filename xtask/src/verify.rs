@@ -158,14 +158,14 @@ fn verify_chapter(
     tally: &mut Tally,
 ) -> Result<()> {
     let label = format!("{} · {}", chapter.id, chapter.title);
+    // A maintainer verifies a stub or tests being changed; anyone else may have solved the
+    // exercise in place, and then its tests pass "on the stub". Say which it is, and go on.
     if let Some(changed) = local_changes(workbook, chapter) {
         shell.status(
-            Tone::Bad,
-            "changed",
-            format!("{label}: {changed} has local changes; verify grades the untouched stub (`git stash` them first)"),
+            Tone::Pending,
+            "note",
+            format!("{label}: {changed} has changes not yet committed; it is graded as it is now"),
         );
-        tally.add(false, 1);
-        return Ok(());
     }
 
     let solution = report::grade(workbook, chapter, Side::Solution, timeout)?;

@@ -276,18 +276,8 @@ fn returns_a_waiting_line_without_blocking_on_the_socket() {
 #[test]
 fn same_lines_for_any_cutting_of_the_stream() {
     let (expected, stream) = assorted_lines();
-    let mut cuts = vec![Cut::Whole, Cut::BYTE_BY_BYTE, Cut::Fixed(7)];
-    cuts.extend(
-        seed::seeds(200)
-            .into_iter()
-            .map(|seed| Cut::Random { seed, max: 20 }),
-    );
-    for cut in cuts {
-        let seed = match cut {
-            Cut::Random { seed, .. } => seed,
-            _ => 0,
-        };
-        seed::with_seed(seed, |_| {
+    for cut in Cut::variety(7, 200, 20) {
+        seed::with_seed(cut.seed(), |_| {
             let reader = FaultyReader::new(io::Cursor::new(stream.clone()))
                 .cut(cut)
                 .call_limit(stream.len() + 10);
@@ -302,18 +292,8 @@ fn same_lines_for_any_cutting_of_the_stream() {
 #[test]
 fn same_lines_over_a_real_socket_however_the_writes_are_cut() {
     let (expected, stream) = assorted_lines();
-    let mut cuts = vec![Cut::Whole, Cut::BYTE_BY_BYTE];
-    cuts.extend(
-        seed::seeds(10)
-            .into_iter()
-            .map(|seed| Cut::Random { seed, max: 12 }),
-    );
-    for cut in cuts {
-        let seed = match cut {
-            Cut::Random { seed, .. } => seed,
-            _ => 0,
-        };
-        seed::with_seed(seed, |_| {
+    for cut in Cut::variety(5, 10, 12) {
+        seed::with_seed(cut.seed(), |_| {
             let (mut client, server) = socket_pair();
             let data = stream.clone();
             let writer = std::thread::spawn(move || {
@@ -558,18 +538,8 @@ fn reads_frames_however_the_stream_is_cut() {
         stream.extend_from_slice(&(payload.len() as u32).to_be_bytes());
         stream.extend_from_slice(payload);
     }
-    let mut cuts = vec![Cut::Whole, Cut::BYTE_BY_BYTE, Cut::Fixed(3)];
-    cuts.extend(
-        seed::seeds(100)
-            .into_iter()
-            .map(|seed| Cut::Random { seed, max: 9 }),
-    );
-    for cut in cuts {
-        let seed = match cut {
-            Cut::Random { seed, .. } => seed,
-            _ => 0,
-        };
-        seed::with_seed(seed, |_| {
+    for cut in Cut::variety(3, 100, 9) {
+        seed::with_seed(cut.seed(), |_| {
             let mut reader = FaultyReader::new(io::Cursor::new(stream.clone()))
                 .cut(cut)
                 .interrupt_every(11);

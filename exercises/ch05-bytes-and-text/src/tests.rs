@@ -344,18 +344,8 @@ fn stream_text_reports_a_truncated_character_at_the_end() {
 fn text_lines_reads_lines_of_mixed_text_however_the_stream_is_cut() {
     let lines = ["héllo", "", MIXED, "世界", "😀😀"];
     let stream: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let mut cuts = vec![Cut::Whole, Cut::BYTE_BY_BYTE];
-    cuts.extend(
-        seed::seeds(50)
-            .into_iter()
-            .map(|seed| Cut::Random { seed, max: 5 }),
-    );
-    for cut in cuts {
-        let seed = match cut {
-            Cut::Random { seed, .. } => seed,
-            _ => 0,
-        };
-        seed::with_seed(seed, |_| {
+    for cut in Cut::variety(2, 50, 5) {
+        seed::with_seed(cut.seed(), |_| {
             let reader = FaultyReader::new(io::Cursor::new(stream.clone().into_bytes())).cut(cut);
             let read = watchdog::within_default("next_line to return", move || {
                 let mut text_lines = TextLines::new(reader, 100);
