@@ -62,21 +62,25 @@ fn main() {
         original: original.clone(),
     };
 
-    let runner: (&[&str], &str) = (&["xtask", "check", "ch1"], "Score");
-    let plain: (&[&str], &str) = (&["test", "-p", "ch01-tcp-ip"], "test result");
+    // Each command, the text that shows it ran the tests, and its timings.
+    let mut runner = (&["xtask", "check", "ch1"][..], "Score", Vec::new());
+    let mut plain = (
+        &["test", "-p", "ch01-tcp-ip"][..],
+        "test result",
+        Vec::new(),
+    );
     // Warm up both, so neither pays for a first build.
     cargo(root, runner.0, runner.1);
     cargo(root, plain.0, plain.1);
 
-    let (mut runner_times, mut plain_times) = (Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         // Alternate which goes first, so neither always meets a warmer cache.
-        let order: [((&[&str], &str), &mut Vec<Duration>); 2] = if round % 2 == 0 {
-            [(runner, &mut runner_times), (plain, &mut plain_times)]
+        let order = if round % 2 == 0 {
+            [&mut runner, &mut plain]
         } else {
-            [(plain, &mut plain_times), (runner, &mut runner_times)]
+            [&mut plain, &mut runner]
         };
-        for ((args, expect), times) in order {
+        for (args, expect, times) in order {
             fs::write(
                 &path,
                 format!("{original}// benchmark edit {round} {}\n", args[0]),
@@ -86,7 +90,7 @@ fn main() {
         }
     }
 
-    let (runner, plain) = (median(runner_times), median(plain_times));
+    let (runner, plain) = (median(runner.2), median(plain.2));
     println!(
         "after a one-line edit of exercises/ch01-tcp-ip/src/lib.rs, median of {ROUNDS} rounds:"
     );
