@@ -34,6 +34,8 @@ impl Side {
 pub struct TestReport {
     /// The test function's name, as in the test file (`parses_an_ipv6_address`).
     pub name: String,
+    /// The name as a sentence (`reads back what `write_frame` wrote`).
+    pub sentence: String,
     pub verdict: Verdict,
     pub points: u32,
 }
@@ -148,6 +150,7 @@ pub fn grade<'a>(
         let name = full_name.rsplit("::").next().unwrap_or(full_name);
         source.find(&format!("fn {name}(")).unwrap_or(usize::MAX)
     });
+    let functions = exercise_functions(&workbook.root.join(chapter.exercise_dir()).join("src"));
     let tests = names
         .iter()
         .map(|full_name| {
@@ -156,6 +159,7 @@ pub fn grade<'a>(
                 .unwrap_or(full_name)
                 .to_owned();
             TestReport {
+                sentence: readable(&name, &functions),
                 verdict: verdict::classify(full_name, &run, &workbook.root, timeout),
                 points: chapter.points_for(&name),
                 name,
@@ -191,9 +195,63 @@ pub fn declared_tests(source: &str) -> Vec<String> {
     names
 }
 
-/// `keeps_a_partial_line` → `keeps a partial line`; a nested module is kept as a prefix.
-pub fn readable(name: &str) -> String {
-    name.replace("::", ": ").replace('_', " ")
+/// The exercise's functions whose names have several words (`write_frame`), so a test name that
+/// mentions one can show it as code. Read from every source file but the tests.
+fn exercise_functions(src: &std::path::Path) -> Vec<String> {
+    let mut functions = Vec::new();
+    for entry in std::fs::read_dir(src).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "rs") || path.ends_with("tests.rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap_or_default();
+        for (_, rest) in source
+            .match_indices("fn ")
+            .map(|(at, _)| source.split_at(at + 3))
+        {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if name.contains('_') && !functions.contains(&name) {
+                functions.push(name);
+            }
+        }
+    }
+    // The longest first, so `read_frame_header` wins over `read_frame`.
+    functions.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    functions
+}
+
+/// A test's name as a sentence: `reads_back_what_write_frame_wrote` becomes
+/// "reads back what `write_frame` wrote" when `write_frame` is one of `functions`; a nested
+/// module is kept as a prefix (`framing: keeps a line`).
+pub fn readable(name: &str, functions: &[String]) -> String {
+    let words: Vec<&str> = name.split("::").last().unwrap_or(name).split('_').collect();
+    let mut sentence: Vec<String> = Vec::new();
+    let mut at = 0;
+    while at < words.len() {
+        let found = functions.iter().find(|function| {
+            let parts: Vec<&str> = function.split('_').collect();
+            words[at..].starts_with(&parts)
+        });
+        match found {
+            Some(function) => {
+                sentence.push(format!("`{function}`"));
+                at += function.split('_').count();
+            }
+            None => {
+                sentence.push(words[at].to_owned());
+                at += 1;
+            }
+        }
+    }
+    let modules: Vec<&str> = name.split("::").collect();
+    let prefix: String = modules[..modules.len() - 1]
+        .iter()
+        .map(|m| format!("{m}: "))
+        .collect();
+    format!("{prefix}{}", sentence.join(" "))
 }
 
 /// The tone of a verdict's word.
@@ -258,7 +316,7 @@ pub fn print_chapter(shell: &mut Shell, report: &ChapterReport) {
                 shell.status(
                     tone(&test.verdict),
                     test.verdict.word(),
-                    readable(&test.name),
+                    test.sentence.clone(),
                 );
                 if let Some(message) = test.verdict.message() {
                     shell.note(message);
@@ -378,5 +436,23 @@ mod tests {
     fn declared_tests_are_the_functions_under_a_test_attribute() {
         let source = "use super::*;\n\nfn helper() {}\n\n#[test]\nfn first() {}\n\n#[test]\n#[should_panic(expected = \"x\")]\npub fn second_one() -> Result<(), ()> { Ok(()) }\n\nmod nested {\n    #[test]\n    fn third() {}\n}\n";
         assert_eq!(declared_tests(source), ["first", "second_one", "third"]);
+    }
+
+    #[test]
+    fn a_test_name_reads_as_a_sentence_with_the_functions_it_names_as_code() {
+        let functions = ["read_frame_header", "write_frame", "read_frame"].map(String::from);
+        assert_eq!(
+            readable("reads_back_what_write_frame_wrote", &functions),
+            "reads back what `write_frame` wrote"
+        );
+        assert_eq!(
+            readable("read_frame_header_first", &functions),
+            "`read_frame_header` first"
+        );
+        assert_eq!(
+            readable("framing::keeps_a_line", &functions),
+            "framing: keeps a line"
+        );
+        assert_eq!(readable("write_the_frame", &functions), "write the frame");
     }
 }

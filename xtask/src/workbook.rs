@@ -110,6 +110,7 @@ impl Chapter {
         number.parse::<u32>().is_ok_and(|n| n == self.number)
             || query == self.slug
             || query == self.dir_name()
+            || query == format!("{}-{}", self.id, self.slug)
     }
 }
 
@@ -467,7 +468,16 @@ mod tests {
     #[test]
     fn a_chapter_answers_to_its_number_id_padded_id_and_slug() {
         let framing = chapter(3, "framing");
-        for name in ["ch3", "3", "ch03", "03", "CH3", "framing", "ch03-framing"] {
+        for name in [
+            "ch3",
+            "3",
+            "ch03",
+            "03",
+            "CH3",
+            "framing",
+            "ch03-framing",
+            "ch3-framing",
+        ] {
             assert!(framing.is_named(name), "{name}");
         }
         for name in ["ch30", "ch", "4", "frame", "", "ch3x"] {

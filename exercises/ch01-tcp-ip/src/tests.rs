@@ -223,22 +223,37 @@ fn reports_an_error_when_no_address_answers() {
 
 /// A server that reads the whole request (until the client half-closes), then replies in
 /// pieces with pauses, so the reply cannot arrive in one read.
-fn replying_server(
-    listener: std::net::TcpListener,
-    reply: Vec<u8>,
-) -> OneShot<io::Result<Vec<u8>>> {
+/// What the test's server saw: the request it read, and whether the whole reply went out.
+struct Served {
+    request: io::Result<Vec<u8>>,
+    replied: io::Result<()>,
+}
+
+fn replying_server(listener: std::net::TcpListener, reply: Vec<u8>) -> OneShot<Served> {
     OneShot::on(listener, move |mut stream| {
-        stream.set_read_timeout(Some(watchdog::scaled(Duration::from_secs(2))))?;
         let mut request = Vec::new();
-        stream.read_to_end(&mut request)?;
+        let read = stream
+            .set_read_timeout(Some(watchdog::scaled(Duration::from_secs(2))))
+            .and_then(|()| stream.read_to_end(&mut request));
+        if let Err(error) = read {
+            return Served {
+                request: Err(error),
+                replied: Ok(()),
+            };
+        }
         peer::no_delay(&stream);
-        peer::send_cut(
+        // A client that stops reading early makes this fail (a broken pipe, a reset): that is
+        // the client's mistake, and the test reports it by what the client returned.
+        let replied = peer::send_cut(
             &mut stream,
             &reply,
             Cut::Fixed(4096),
             Duration::from_millis(1),
-        )?;
-        Ok(request)
+        );
+        Served {
+            request: Ok(request),
+            replied,
+        }
     })
 }
 
@@ -251,7 +266,8 @@ fn check_exchange(listener: std::net::TcpListener) {
     let answer =
         watchdog::within_default("request to return the reply", move || request(addr, &sent));
 
-    match server.finish() {
+    let served = server.finish();
+    match served.request {
         Ok(received) => assert!(
             received == message,
             "the server received {} bytes, but the request was {} bytes long; write_all sends them all",
@@ -272,6 +288,9 @@ fn check_exchange(listener: std::net::TcpListener) {
         answer.len(),
         reply.len()
     );
+    if let Err(error) = served.replied {
+        panic!("the server could not send its whole reply: {error}");
+    }
 }
 
 #[test]
