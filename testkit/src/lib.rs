@@ -11,8 +11,10 @@
 //!   half-closes or resets the connection;
 //! - [`faulty`] wraps any `Read` or `Write` to inject short reads and writes, `Interrupted` and
 //!   `WouldBlock`, and counts calls so a busy loop can be caught;
-//! - [`seed`] gives seeded randomness and prints the seed when a test fails.
+//! - [`seed`] gives seeded randomness and prints the seed when a test fails;
+//! - [`assert_same!`] fails with `got` and `expected`, not `left` and `right`.
 
+pub mod expect;
 pub mod faulty;
 pub mod net;
 pub mod peer;

@@ -58,11 +58,11 @@ pub fn parse_endpoint(text: &str) -> Result<SocketAddr, EndpointError> {
 pub enum PortRange {
     /// Port 0: "any free port", chosen by the operating system when you bind.
     Any,
-    /// 1 to 1023: well-known services; binding one needs privileges on Unix.
+    /// 1 to 1023: well-known services; binding one needs privileges on Linux and most Unix systems.
     System,
     /// 1024 to 49151: where your own servers go (the lecture uses 5555).
     Registered,
-    /// 49152 to 65535: handed out by the operating system for the client's end of a connection.
+    /// 49152 to 65535: the range set aside for short-lived client ports (Linux uses 32768 to 60999).
     Dynamic,
 }
 

@@ -7,6 +7,7 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6, ToSocketAddrs};
 use std::time::Duration;
 
+use testkit::assert_same;
 use testkit::net::{self, OneShot};
 use testkit::peer::{self, Cut};
 use testkit::seed;
@@ -43,11 +44,11 @@ fn tcp_keeps_no_message_boundaries_and_no_deadlines() {
 
 #[test]
 fn parses_an_ipv4_endpoint() {
-    assert_eq!(
+    assert_same!(
         parse_endpoint("127.0.0.1:5555"),
         Ok(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 5555)))
     );
-    assert_eq!(
+    assert_same!(
         parse_endpoint("0.0.0.0:0"),
         Ok(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))),
         "port 0 is a valid port: it means any free port"
@@ -56,7 +57,7 @@ fn parses_an_ipv4_endpoint() {
 
 #[test]
 fn parses_an_ipv6_endpoint_in_square_brackets() {
-    assert_eq!(
+    assert_same!(
         parse_endpoint("[::1]:5555"),
         Ok(SocketAddr::V6(SocketAddrV6::new(
             Ipv6Addr::LOCALHOST,
@@ -66,7 +67,7 @@ fn parses_an_ipv6_endpoint_in_square_brackets() {
         )))
     );
     let long = "[2001:db8:0:0:0:0:0:1]:443";
-    assert_eq!(
+    assert_same!(
         parse_endpoint(long),
         Ok(SocketAddr::new(
             IpAddr::V6("2001:db8::1".parse().unwrap()),
@@ -79,7 +80,7 @@ fn parses_an_ipv6_endpoint_in_square_brackets() {
 #[test]
 fn refuses_an_ipv6_endpoint_without_brackets() {
     for text in ["::1:5555", "2001:db8::1:443", "::1"] {
-        assert_eq!(
+        assert_same!(
             parse_endpoint(text),
             Err(EndpointError::Ipv6WithoutBrackets),
             "in {text:?} nobody can tell which colon starts the port; IPv6 endpoints are \
@@ -91,7 +92,7 @@ fn refuses_an_ipv6_endpoint_without_brackets() {
 #[test]
 fn refuses_an_endpoint_without_a_port() {
     for text in ["127.0.0.1", "[::1]"] {
-        assert_eq!(
+        assert_same!(
             parse_endpoint(text),
             Err(EndpointError::MissingPort),
             "{text:?} has no port"
@@ -109,7 +110,7 @@ fn refuses_a_port_that_is_not_a_16_bit_number() {
         "[::1]:-1",
         "[::1]:",
     ] {
-        assert_eq!(
+        assert_same!(
             parse_endpoint(text),
             Err(EndpointError::BadPort),
             "{text:?}: a port is a whole number from 0 to 65535"
@@ -126,7 +127,7 @@ fn refuses_a_host_name_because_parsing_is_not_resolving() {
         "example.org:80",
         ":80",
     ] {
-        assert_eq!(
+        assert_same!(
             parse_endpoint(text),
             Err(EndpointError::BadAddress),
             "{text:?} is not an IP address (and brackets are only for IPv6); names are \
@@ -149,7 +150,7 @@ fn sorts_ports_into_their_ranges() {
         (65535, PortRange::Dynamic),
     ];
     for (port, range) in expected {
-        assert_eq!(port_range(port), range, "port {port}");
+        assert_same!(port_range(port), range, "port {port}");
     }
 }
 
@@ -160,7 +161,7 @@ fn resolves_localhost_to_its_loopback_addresses() {
         .to_socket_addrs()
         .expect("this machine cannot resolve localhost")
         .collect();
-    assert_eq!(
+    assert_same!(
         resolved.iter().copied().collect::<BTreeSet<_>>(),
         expected,
         "resolve should return every address localhost has on this machine (IPv4, IPv6 or both)"
@@ -175,11 +176,11 @@ fn resolves_localhost_to_its_loopback_addresses() {
 
 #[test]
 fn resolves_an_ip_literal_to_itself() {
-    assert_eq!(
+    assert_same!(
         resolve("127.0.0.1", 80).unwrap(),
         vec!["127.0.0.1:80".parse().unwrap()]
     );
-    assert_eq!(
+    assert_same!(
         resolve("::1", 0).unwrap(),
         vec!["[::1]:0".parse().unwrap()],
         "an IPv6 host is given without brackets when the port is separate"
@@ -195,7 +196,7 @@ fn connects_to_the_first_address_that_answers() {
         connect_first(&[closed, open])
     })
     .expect("the second address accepts connections, so connect_first should succeed");
-    assert_eq!(
+    assert_same!(
         stream.peer_addr().unwrap(),
         open,
         "connect_first should move on from the refused address to the open one"
@@ -208,13 +209,13 @@ fn reports_an_error_when_no_address_answers() {
     let error =
         watchdog::within_default("connect_first to give up", move || connect_first(&closed))
             .expect_err("nothing listens on these ports, so connecting must fail");
-    assert_eq!(
+    assert_same!(
         error.kind(),
         io::ErrorKind::ConnectionRefused,
         "when every address refuses, return the last error"
     );
     let error = connect_first(&[]).expect_err("with no addresses there is nothing to connect to");
-    assert_eq!(
+    assert_same!(
         error.kind(),
         io::ErrorKind::InvalidInput,
         "no addresses at all is invalid input"
@@ -315,5 +316,5 @@ fn request_returns_an_error_when_nobody_listens() {
     let outcome = watchdog::within_default("request to give up", move || request(closed, b"hello"));
     let error =
         outcome.expect_err("nothing listens there, so request must return an error, not a reply");
-    assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
+    assert_same!(error.kind(), io::ErrorKind::ConnectionRefused);
 }
