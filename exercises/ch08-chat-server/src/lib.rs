@@ -12,7 +12,11 @@
 //! 3. leaving: "has left" on any disconnect of a joined client, and never for the others;
 //! 4. limits: 4096-byte lines, UTF-8, an error line and a close otherwise;
 //! 5. slow clients: a bounded queue of 256 lines per client, so one that never reads only
-//!    fills its own queue, and is disconnected when it is full;
+//!    fills its own queue. A sender whose line finds a queue full waits for room, holding no
+//!    lock anyone else needs, for at most a grace period: a burst of lines must not cost a
+//!    client that reads its place, but one whose queue stays full that long has stopped reading
+//!    and is disconnected. So a client that stops reading delays the others by at most the
+//!    grace period, once;
 //! 6. shutdown: refuse new connections, close every client, join every thread.
 //!
 //! The tests are in `src/tests.rs`; reading them is allowed, and often helps.
@@ -23,12 +27,17 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The longest line a client may send, in bytes, without its line feed (and an optional `\r`).
 pub const MAX_LINE_BYTES: usize = 4096;
 
-/// The most lines waiting for one client; a client with more is disconnected as too slow.
+/// The most lines waiting for one client. A line that finds the queue full waits for room.
 pub const QUEUE_LINES: usize = 256;
+
+/// How long a line waits for room in a full queue before its client is disconnected as too
+/// slow. A client that reads makes room within milliseconds, however fast the others send.
+pub const QUEUE_GRACE: Duration = Duration::from_secs(2);
 
 /// The first line every client receives.
 pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";

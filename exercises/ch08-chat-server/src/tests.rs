@@ -526,12 +526,11 @@ fn a_utf8_character_split_across_writes_arrives_whole() {
 fn a_thousand_messages_from_one_sender_arrive_in_order() {
     within("a thousand messages to be relayed", || {
         let addr = start().local_addr();
-        // Only two clients: a third that never read would be disconnected by a busy machine
-        // that let its writer fall 256 lines behind, which is not what this test is about.
         let (mut alice, _) = Client::join(addr, "alice");
         let (mut bob, _) = Client::join(addr, "bob");
         alice.line("the line saying bob entered");
-        // Sent in batches of 100 so that no queue is ever near its limit of 256 lines.
+        // Sent in batches of 100, so that no queue is ever near its limit of 256 lines; the next
+        // tests send a thousand at once.
         for batch in 0..10 {
             let lines: Vec<String> = (batch * 100..(batch + 1) * 100)
                 .map(|n| format!("message {n:04}\n"))
@@ -547,6 +546,73 @@ fn a_thousand_messages_from_one_sender_arrive_in_order() {
             }
         }
     });
+}
+
+/// Alice sends a thousand lines at once, cut into writes by `send`, while bob, carol and dave
+/// each read on a thread of their own, as fast as they can. Every one of them must get all the
+/// lines, in order, and stay connected.
+fn a_burst_reaches_every_reader(send: fn(&mut Client, &[String])) {
+    const LINES: usize = 1000;
+    let addr = start().local_addr();
+    let (mut alice, _) = Client::join(addr, "alice");
+    let readers: Vec<Client> = ["bob", "carol", "dave"]
+        .into_iter()
+        .map(|name| Client::join(addr, name).0)
+        .collect();
+    for name in ["bob", "carol", "dave"] {
+        alice.line(&format!("the line saying {name} entered"));
+    }
+    let handles: Vec<_> = readers
+        .into_iter()
+        .map(|mut reader| {
+            thread::spawn(move || {
+                for n in 0..LINES {
+                    let expected = format!("[alice] burst {n:04}");
+                    let line = reader.message(&format!(
+                        "`{expected}` ({} reads all the time: a full queue is not a reason to \
+                         disconnect it; wait for its writer to make room)",
+                        reader.label
+                    ));
+                    assert_eq!(
+                        line, expected,
+                        "{} should get alice's lines in the order she sent them",
+                        reader.label
+                    );
+                }
+            })
+        })
+        .collect();
+    let lines: Vec<String> = (0..LINES).map(|n| format!("burst {n:04}\n")).collect();
+    send(&mut alice, &lines);
+    for handle in handles {
+        if let Err(payload) = handle.join() {
+            std::panic::resume_unwind(payload);
+        }
+    }
+}
+
+#[test]
+fn a_thousand_lines_in_one_write_reach_every_reader() {
+    within(
+        "three readers to get a thousand lines sent in one write",
+        || {
+            a_burst_reaches_every_reader(|alice, lines| alice.send_bytes(&peer::coalesce(lines)));
+        },
+    );
+}
+
+#[test]
+fn a_thousand_lines_in_quick_little_writes_reach_every_reader() {
+    within(
+        "three readers to get a thousand lines sent one per write",
+        || {
+            a_burst_reaches_every_reader(|alice, lines| {
+                for line in lines {
+                    alice.send_bytes(line.as_bytes());
+                }
+            });
+        },
+    );
 }
 
 #[test]
@@ -751,7 +817,9 @@ struct Flood {
 }
 
 /// Sam joins and never reads. Alice sends long lines in batches, and bob reads every one before
-/// the next batch, until bob hears that sam left or 32 MiB have gone by.
+/// the next batch, until bob hears that sam left or 32 MiB have gone by. Once sam's queue is
+/// full, alice's next line may wait for the grace period before it reaches bob: well within
+/// bob's patience.
 fn flood_past_a_client_that_never_reads() -> Flood {
     const BATCH: usize = 32;
     const MOST: usize = 8192;
@@ -777,8 +845,9 @@ fn flood_past_a_client_that_never_reads() -> Flood {
         sent += BATCH;
         while flood.lines_bob_got < sent {
             let expecting = format!(
-                "alice's line {} (sam, who never reads, must not hold up the others: never \
-                 write to a socket while holding the room's lock, queue the line instead)",
+                "alice's line {} (sam, who never reads, must not hold up the others for long: \
+                 never write to a socket while holding the room's lock, queue the line instead, \
+                 and wait for room in sam's queue only for the grace period)",
                 flood.lines_bob_got
             );
             let line = bob.line(&expecting);
@@ -815,7 +884,8 @@ fn a_client_that_never_reads_is_disconnected() {
         assert!(
             flood.sam_left,
             "sam never read a line, and after {} lines of 4 KB sam was still in the room; keep \
-             at most 256 lines for each client, and disconnect one whose queue is full",
+             at most 256 lines for each client, and disconnect one whose queue stays full for \
+             the grace period",
             flood.lines_bob_got
         );
     });
@@ -830,8 +900,10 @@ fn shutdown_closes_every_connection_and_refuses_new_ones() {
         let addr = server.local_addr();
         let (alice, mut bob, carol) = three_in_a_room(addr);
         bob.send_bytes(b"half a li");
-        let unnamed = Client::welcomed(addr, "a client without a name");
+        // The silent client connects first: the welcome of the next one then shows that the
+        // server has accepted both, so shutdown must wake an acceptor that is waiting.
         let silent = Client::connect(addr, "a client that never reads");
+        let unnamed = Client::welcomed(addr, "a client without a name");
         watchdog::within(
             Duration::from_secs(2),
             "Server::shutdown to return (close every client's socket, then join every thread)",

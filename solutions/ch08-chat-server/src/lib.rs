@@ -3,23 +3,31 @@
 //!
 //! The threads: one acceptor; for every connection a reader (which also runs the conversation)
 //! and, once the client has joined, a writer. The room is the only shared state, behind one
-//! mutex. Lines reach a client only through its bounded queue, so the room's lock is never held
-//! while writing to a socket, and a client that stops reading only ever fills its own queue.
+//! mutex. Lines reach a client only through its bounded queue, and the room's lock is held only
+//! to see who is in the room, never while writing to a socket or waiting for a queue. A sender
+//! whose line finds a queue full waits for its writer to make room, for at most
+//! [`QUEUE_GRACE`]; a client whose queue stays full that long has stopped reading, and is
+//! disconnected.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// The longest line a client may send, in bytes, without its line feed (and an optional `\r`).
 pub const MAX_LINE_BYTES: usize = 4096;
 
-/// The most lines waiting for one client; a client with more is disconnected as too slow.
+/// The most lines waiting for one client. A line that finds the queue full waits for room.
 pub const QUEUE_LINES: usize = 256;
+
+/// How long a line waits for room in a full queue before its client is disconnected as too
+/// slow. A client that reads, however fast the others send, makes room within milliseconds; one
+/// that has stopped reading never does, and holds up the sender for this long, once.
+pub const QUEUE_GRACE: Duration = Duration::from_secs(2);
 
 /// The most connections served at once; each costs two threads, so this bounds the threads too.
 pub const MAX_CLIENTS: usize = 500;
@@ -59,27 +67,127 @@ impl Batch {
 #[derive(Clone)]
 struct Outbox {
     sender: SyncSender<Batch>,
-    waiting: Arc<AtomicUsize>,
+    space: Arc<Space>,
+}
+
+/// What the senders to one client and its writer share: how many lines wait, and a way to wait
+/// for fewer.
+struct Space {
+    lines: Mutex<Waiting>,
+    /// Signalled by the writer whenever it has sent lines, or has ended.
+    freed: Condvar,
+    /// A clone of the client's socket, kept only to disconnect a client that is too slow.
+    stream: TcpStream,
+}
+
+/// The lines in a client's queue and in its writer's hands, not yet written.
+struct Waiting {
+    lines: usize,
+    /// False once the writer has ended: nothing queued from then on would be sent.
+    open: bool,
+}
+
+/// What became of a batch offered to a queue.
+#[derive(PartialEq)]
+enum Offered {
+    Queued,
+    /// The queue stayed too full for the batch for as long as the sender would wait.
+    Full,
+    /// The writer has ended: the client is gone, or going.
+    Gone,
+}
+
+impl Space {
+    fn lines(&self) -> MutexGuard<'_, Waiting> {
+        // The count is updated in single steps, so a poisoned lock still holds a true count.
+        self.lines.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts `sent` lines as written (or, when the writer ends, every line as dead), and wakes
+    /// the senders waiting for room.
+    fn free(&self, sent: usize, open: bool) {
+        let mut waiting = self.lines();
+        waiting.lines -= sent;
+        waiting.open &= open;
+        drop(waiting);
+        self.freed.notify_all();
+    }
 }
 
 impl Outbox {
-    /// A new, empty queue: the outbox for the room, the receiving end for the writer thread.
-    fn new() -> (Outbox, Receiver<Batch>) {
+    /// A new, empty queue for the client on `stream`: the outbox for the room, the receiving end
+    /// for the writer thread.
+    fn new(stream: TcpStream) -> (Outbox, Receiver<Batch>) {
         // Every batch holds at least one line, so the count of lines is the bound that bites.
         let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
-        let waiting = Arc::new(AtomicUsize::new(0));
-        (Outbox { sender, waiting }, receiver)
+        let space = Arc::new(Space {
+            lines: Mutex::new(Waiting {
+                lines: 0,
+                open: true,
+            }),
+            freed: Condvar::new(),
+            stream,
+        });
+        (Outbox { sender, space }, receiver)
     }
 
-    /// Queues `batch` without ever blocking. False when that would leave more than
-    /// [`QUEUE_LINES`] lines waiting (the client has stopped reading) or when the writer has
-    /// given up (the client is gone).
-    fn offer(&self, batch: &Batch) -> bool {
-        if self.waiting.load(Ordering::SeqCst) + batch.lines > QUEUE_LINES {
-            return false;
+    /// Queues `batch` unless that would leave more than [`QUEUE_LINES`] lines waiting; if it
+    /// would, waits up to `patience` for the writer to make room. Holds no lock but this
+    /// client's count while it waits, so nobody else is held up but the sender.
+    fn offer(&self, batch: &Batch, patience: Duration) -> Offered {
+        let too_full =
+            |waiting: &mut Waiting| waiting.open && waiting.lines + batch.lines > QUEUE_LINES;
+        let mut waiting = self.space.lines();
+        if too_full(&mut waiting) && !patience.is_zero() {
+            waiting = match self
+                .space
+                .freed
+                .wait_timeout_while(waiting, patience, too_full)
+            {
+                Ok((waiting, _)) => waiting,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
         }
-        self.waiting.fetch_add(batch.lines, Ordering::SeqCst);
-        self.sender.try_send(batch.clone()).is_ok()
+        if !waiting.open {
+            return Offered::Gone;
+        }
+        if too_full(&mut waiting) {
+            return Offered::Full;
+        }
+        // Counted before it is sent, so that two senders cannot both take the last place.
+        waiting.lines += batch.lines;
+        drop(waiting);
+        match self.sender.try_send(batch.clone()) {
+            Ok(()) => Offered::Queued,
+            Err(_) => {
+                // The writer is gone without saying so (it never started): say it for it.
+                self.space.free(batch.lines, false);
+                Offered::Gone
+            }
+        }
+    }
+
+    /// Disconnects the client: its writer, blocked in `write_all`, gets an error, and its reader,
+    /// blocked in `read`, gets `Ok(0)` and leaves the room, telling the others.
+    fn disconnect(&self) {
+        let _ = self.space.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// Queues `batch` for every one of `receivers`. Those with room get it at once; then, for each
+/// whose queue was full, the sender waits up to [`QUEUE_GRACE`], and disconnects a client whose
+/// queue stays full that long. Called with no lock held.
+fn deliver(receivers: &[Outbox], batch: &Batch) {
+    let mut full = Vec::new();
+    for outbox in receivers {
+        if outbox.offer(batch, Duration::ZERO) == Offered::Full {
+            full.push(outbox);
+        }
+    }
+    for outbox in full {
+        if outbox.offer(batch, QUEUE_GRACE) == Offered::Full {
+            outbox.disconnect();
+        }
     }
 }
 
@@ -157,6 +265,13 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Queues `batch` for every member but `from`. The lock is held only to see who is in the
+    /// room; the queueing, and any waiting for room, happen after it is released.
+    fn broadcast(&self, from: Option<u64>, batch: &Batch) {
+        let receivers = self.room().receivers(from);
+        deliver(&receivers, batch);
+    }
 }
 
 /// The joined clients, by connection number.
@@ -170,68 +285,47 @@ struct Member {
     name: String,
     /// The client's bounded queue; its writer thread empties it onto the socket.
     outbox: Outbox,
-    /// Kept only to disconnect a client that is too slow.
-    stream: TcpStream,
 }
 
 impl Room {
-    /// Adds a client, unless its name is taken: it gets the list of the others, and they hear
-    /// that it entered.
-    fn join(&mut self, id: u64, name: &str, outbox: Outbox, stream: TcpStream) -> bool {
+    /// Adds a client, unless its name is taken: it gets the list of the others. Returns their
+    /// outboxes, to tell them that it entered; taken under the same lock as the insert, so that
+    /// exactly the clients in its list hear of it.
+    fn join(&mut self, id: u64, name: &str, outbox: Outbox) -> Option<Vec<Outbox>> {
         if self.members.values().any(|member| member.name == name) {
-            return false;
+            return None;
         }
         let mut others: Vec<&str> = self.members.values().map(|m| m.name.as_str()).collect();
         others.sort_unstable();
         let contains = format!("* The room contains:{}\n", list_of(&others));
         // The queue is new and empty, so this line is first in it and cannot fail.
-        let _ = outbox.offer(&Batch::line(contains));
+        let _ = outbox.offer(&Batch::line(contains), Duration::ZERO);
         let member = Member {
             name: name.to_owned(),
             outbox,
-            stream,
         };
         self.members.insert(id, member);
-        self.broadcast(
-            Some(id),
-            Batch::line(format!("* {name} has entered the room\n")),
-        );
-        true
+        Some(self.receivers(Some(id)))
     }
 
-    /// Removes a client and tells the others, unless it was already removed as too slow.
-    fn leave(&mut self, id: u64) {
-        if let Some(member) = self.members.remove(&id) {
-            self.broadcast(
-                None,
-                Batch::line(format!("* {} has left the room\n", member.name)),
-            );
-        }
+    /// Removes a client. Returns the line saying it left and the outboxes of those to tell.
+    fn leave(&mut self, id: u64) -> Option<(Batch, Vec<Outbox>)> {
+        let member = self.members.remove(&id)?;
+        let left = Batch::line(format!("* {} has left the room\n", member.name));
+        Some((left, self.receivers(None)))
     }
 
-    /// Queues `batch` for every member but `from`. Never blocks: a member whose queue is full is
-    /// disconnected, and the others hear that it left.
-    fn broadcast(&mut self, from: Option<u64>, batch: Batch) {
-        let mut pending = VecDeque::from([(from, batch)]);
-        while let Some((from, batch)) = pending.pop_front() {
-            let mut too_slow = Vec::new();
-            for (&id, member) in &self.members {
-                if Some(id) == from {
-                    continue;
-                }
-                if !member.outbox.offer(&batch) {
-                    too_slow.push(id);
-                }
+    /// The outboxes of every member but `from`: a copy, so that the lock can be released
+    /// before anything is queued.
+    fn receivers(&self, from: Option<u64>) -> Vec<Outbox> {
+        let mut receivers = Vec::with_capacity(self.members.len());
+        for (&id, member) in &self.members {
+            if Some(id) == from {
+                continue;
             }
-            for id in too_slow {
-                if let Some(member) = self.members.remove(&id) {
-                    // Wakes the member's reader and writer, whichever call they are blocked in.
-                    let _ = member.stream.shutdown(Shutdown::Both);
-                    let left = format!("* {} has left the room\n", member.name);
-                    pending.push_back((None, Batch::line(left)));
-                }
-            }
+            receivers.push(member.outbox.clone());
         }
+        receivers
     }
 }
 
@@ -350,19 +444,26 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
             "* error: a name is 1 to 16 ASCII letters or digits\n",
         );
     }
-    let (outbox, queue) = Outbox::new();
     let (Ok(for_room), Ok(for_writer)) = (stream.try_clone(), stream.try_clone()) else {
         return;
     };
-    if !shared.room().join(id, &name, outbox.clone(), for_room) {
+    let (outbox, queue) = Outbox::new(for_room);
+    let joined = shared.room().join(id, &name, outbox.clone());
+    let Some(others) = joined else {
         return refuse(stream, &format!("* error: {name} is already here\n"));
-    }
+    };
     let writer = thread::Builder::new()
         .name(format!("chat-writer-{id}"))
         .spawn({
-            let waiting = Arc::clone(&outbox.waiting);
-            move || write_lines(for_writer, queue, waiting)
+            let space = Arc::clone(&outbox.space);
+            move || write_lines(for_writer, queue, &space)
         });
+    deliver(
+        &others,
+        &Batch::line(format!("* {name} has entered the room\n")),
+    );
+    // Our copies of the others' senders would keep their writers from ending when they leave.
+    drop(others);
 
     let refusal = loop {
         // Lines that arrived together are relayed together: one lock, one batch per queue.
@@ -386,17 +487,21 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
                 text: burst.into(),
                 lines: count,
             };
-            shared.room().broadcast(Some(id), batch);
+            shared.broadcast(Some(id), &batch);
         }
         if let Some(refusal) = ending {
             break refusal;
         }
     };
     if let Some(refusal) = &refusal {
-        let _ = outbox.offer(&Batch::line(refusal.line()));
+        let _ = outbox.offer(&Batch::line(refusal.line()), Duration::ZERO);
     }
-    shared.room().leave(id);
-    // The writer ends once every sender is gone: ours, and the room's copy that `leave` dropped.
+    let left = shared.room().leave(id);
+    if let Some((line, others)) = left {
+        deliver(&others, &line);
+    }
+    // The writer ends once every sender is gone: ours, the room's copy that `leave` dropped, and
+    // the copies other readers took for a broadcast, which they drop when it is queued.
     drop(outbox);
     if let Ok(writer) = writer {
         let _ = writer.join();
@@ -438,7 +543,7 @@ fn linger(stream: &TcpStream) {
 
 /// Empties a client's queue onto its socket until the queue closes or the socket fails. Lines
 /// waiting together go out in one write; they count as waiting until that write is done.
-fn write_lines(stream: TcpStream, queue: Receiver<Batch>, waiting: Arc<AtomicUsize>) {
+fn write_lines(stream: TcpStream, queue: Receiver<Batch>, space: &Space) {
     let mut bytes = Vec::with_capacity(BATCH_BYTES);
     while let Ok(first) = queue.recv() {
         bytes.clear();
@@ -454,11 +559,13 @@ fn write_lines(stream: TcpStream, queue: Receiver<Batch>, waiting: Arc<AtomicUsi
             }
         }
         if (&stream).write_all(&bytes).is_err() {
-            // The client is gone: make its reader notice, and stop taking lines.
+            // The client is gone: make its reader notice, and tell the senders, some of whom
+            // may be waiting for room, that nothing more will be taken.
             let _ = stream.shutdown(Shutdown::Both);
+            space.free(lines, false);
             return;
         }
-        waiting.fetch_sub(lines, Ordering::SeqCst);
+        space.free(lines, true);
     }
 }
 
