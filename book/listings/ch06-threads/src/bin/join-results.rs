@@ -1,8 +1,8 @@
 //! What `join` hands back: the thread's return value, or the payload of its panic.
 
+// ANCHOR: join_results
 use std::thread;
 
-// ANCHOR: join_results
 fn main() {
     let squares = thread::spawn(|| (1..=4).map(|n| n * n).collect::<Vec<u64>>());
     let doomed = thread::spawn(|| {

@@ -1,8 +1,8 @@
 //! The lecture's start/join example in Rust: three threads, each printing its number five times.
 
+// ANCHOR: start_join
 use std::thread;
 
-// ANCHOR: start_join
 fn fun(num: usize) {
     for _ in 0..5 {
         println!("Thread {num}");
