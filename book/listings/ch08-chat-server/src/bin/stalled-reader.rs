@@ -3,7 +3,8 @@
 //! next is sent. Against the lecture-style server, which writes to every socket
 //! while holding the room's lock, bob stops receiving once sam's buffers are
 //! full; against the reference server, which queues lines and disconnects a
-//! client whose queue is full, bob gets them all.
+//! client whose queue stays full for two seconds, bob gets them all, after one
+//! pause.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -14,7 +15,12 @@ use ch08_chat_server_listings::{naive, reference};
 const LINES: usize = 5000;
 const BATCH: usize = 50;
 
-/// A client that reads lines, giving up after a second of silence.
+/// How long bob waits for a line before he calls the server stalled: longer
+/// than the two seconds the reference server waits for room in sam's queue
+/// before it disconnects sam.
+const PATIENCE: Duration = Duration::from_secs(3);
+
+/// A client that reads lines, giving up after [`PATIENCE`] of silence.
 struct Client {
     stream: TcpStream,
     reader: BufReader<TcpStream>,
@@ -25,14 +31,14 @@ impl Client {
         let stream =
             TcpStream::connect(addr).expect("the server should accept");
         stream
-            .set_read_timeout(Some(Duration::from_secs(1)))
+            .set_read_timeout(Some(PATIENCE))
             .expect("setting a timeout");
         let reader =
             BufReader::new(stream.try_clone().expect("cloning a socket"));
         Client { stream, reader }
     }
 
-    /// The next line, or `None` after a second without one.
+    /// The next line, or `None` after [`PATIENCE`] without one.
     fn line(&mut self) -> Option<String> {
         let mut line = String::new();
         match self.reader.read_line(&mut line) {
@@ -93,7 +99,8 @@ fn main() {
     println!("lecture-style server, writing while holding the lock:");
     if received < LINES {
         println!(
-            "  bob received some of the {LINES} lines, then nothing for a second: stalled"
+            "  bob received some of the {LINES} lines, then nothing for three seconds: \
+             stalled"
         );
     } else {
         println!(
