@@ -63,6 +63,17 @@ pub fn accept(listener: &TcpListener) -> TcpStream {
     stream
 }
 
+/// A connected pair of loopback sockets, `(test's end, code's end)`: the test writes into the
+/// first (with TCP_NODELAY, so small writes leave at once) and hands the second, the accepted
+/// end, to the code under test. Both have [`IO_TIMEOUT`] set.
+pub fn pair() -> (TcpStream, TcpStream) {
+    let listener = listener();
+    let test_end = connect(addr_of(&listener));
+    let code_end = accept(&listener);
+    crate::peer::no_delay(&test_end);
+    (test_end, code_end)
+}
+
 /// True for the errors a read or write timeout produces: `WouldBlock` on Unix, `TimedOut` on
 /// Windows.
 pub fn is_timeout(error: &io::Error) -> bool {
@@ -132,6 +143,18 @@ mod tests {
         client.write_all(b"hello").unwrap();
         drop(client);
         assert_eq!(server.finish(), "hello");
+    }
+
+    #[test]
+    fn a_pair_is_connected_both_ways() {
+        let (mut test_end, mut code_end) = pair();
+        test_end.write_all(b"ping").unwrap();
+        let mut got = [0; 4];
+        code_end.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"ping");
+        code_end.write_all(b"pong").unwrap();
+        test_end.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"pong");
     }
 
     #[test]

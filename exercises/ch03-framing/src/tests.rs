@@ -3,7 +3,6 @@
 use super::*;
 
 use std::fmt::Write as _;
-use std::net::TcpStream;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -177,15 +176,6 @@ impl Read for Announcing {
     }
 }
 
-/// A connected pair of loopback sockets: (the test's end, the end the code under test reads).
-fn socket_pair() -> (TcpStream, TcpStream) {
-    let listener = net::listener();
-    let client = net::connect(net::addr_of(&listener));
-    let server = net::accept(&listener);
-    peer::no_delay(&client);
-    (client, server)
-}
-
 #[test]
 fn returns_a_line_without_its_newline() {
     let (lines, end) =
@@ -250,7 +240,7 @@ fn finds_every_line_when_several_arrive_in_one_read() {
 
 #[test]
 fn returns_a_waiting_line_without_blocking_on_the_socket() {
-    let (mut client, server) = socket_pair();
+    let (mut client, server) = net::pair();
     client.write_all(b"msg1\nmsg2\n").unwrap();
     // The peer sends nothing more until it has an answer, as a real client would; a decoder that
     // reads before looking at its leftovers waits for ever.
@@ -294,7 +284,7 @@ fn same_lines_over_a_real_socket_however_the_writes_are_cut() {
     let (expected, stream) = assorted_lines();
     for cut in Cut::variety(5, 10, 12) {
         seed::with_seed(cut.seed(), |_| {
-            let (mut client, server) = socket_pair();
+            let (mut client, server) = net::pair();
             let data = stream.clone();
             let writer = std::thread::spawn(move || {
                 peer::send_cut(&mut client, &data, cut, Duration::ZERO)
@@ -358,7 +348,7 @@ fn a_clean_end_between_lines_is_not_an_error() {
 
 #[test]
 fn an_end_in_the_middle_of_a_line_is_an_error() {
-    let (mut client, server) = socket_pair();
+    let (mut client, server) = net::pair();
     client.write_all(b"hello\nhal").unwrap();
     drop(client);
     let (lines, end) = watchdog::within_default(
@@ -644,7 +634,7 @@ fn an_end_inside_a_frame_is_an_error_and_between_frames_is_not() {
 
 #[test]
 fn frames_cross_a_real_socket_in_both_directions() {
-    let (client, server) = socket_pair();
+    let (client, server) = net::pair();
     let payloads: Vec<Vec<u8>> = vec![
         b"msg1".to_vec(),
         Vec::new(),

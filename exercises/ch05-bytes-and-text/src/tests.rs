@@ -3,14 +3,13 @@
 use super::*;
 
 use std::io::Write;
-use std::net::TcpStream;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use testkit::faulty::FaultyReader;
 use testkit::net;
-use testkit::peer::{self, Cut};
+use testkit::peer::Cut;
 use testkit::seed;
 use testkit::watchdog;
 
@@ -73,15 +72,6 @@ fn assert_decodes(pieces: &[&[u8]], expected: &str) {
             "decoding the chunks {shown} should give back the text"
         ),
     }
-}
-
-/// A connected pair of loopback sockets: (the test's end, the end the code under test reads).
-fn socket_pair() -> (TcpStream, TcpStream) {
-    let listener = net::listener();
-    let client = net::connect(net::addr_of(&listener));
-    let server = net::accept(&listener);
-    peer::no_delay(&client);
-    (client, server)
 }
 
 #[test]
@@ -232,7 +222,7 @@ fn reports_a_character_cut_off_by_the_end_of_the_stream() {
 
 #[test]
 fn stream_text_passes_on_a_character_split_across_two_writes_with_a_pause() {
-    let (mut client, server) = socket_pair();
+    let (mut client, server) = net::pair();
     let (pieces, received) = mpsc::channel::<String>();
     // The peer sends "h" and the first byte of "é", then waits until stream_text has passed "h"
     // on before it sends the rest: the two halves of "é" arrive in two separate reads.
@@ -299,7 +289,7 @@ fn stream_text_counts_characters_not_bytes() {
 
 #[test]
 fn stream_text_reports_invalid_bytes_and_never_replaces_them() {
-    let (mut client, server) = socket_pair();
+    let (mut client, server) = net::pair();
     client.write_all(b"abc\xffdef").unwrap();
     drop(client);
     let (pieces, outcome) = watchdog::within_default("stream_text to return", move || {
@@ -321,7 +311,7 @@ fn stream_text_reports_invalid_bytes_and_never_replaces_them() {
 
 #[test]
 fn stream_text_reports_a_truncated_character_at_the_end() {
-    let (mut client, server) = socket_pair();
+    let (mut client, server) = net::pair();
     client.write_all(b"abc\xe2\x82").unwrap();
     drop(client);
     let (pieces, outcome) = watchdog::within_default("stream_text to return", move || {
