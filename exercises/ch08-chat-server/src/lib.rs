@@ -19,6 +19,12 @@
 //!    grace period, once;
 //! 6. shutdown: refuse new connections, close every client, join every thread.
 //!
+//! One rule for every step, so that your server works on Linux, macOS and Windows alike: no
+//! thread may count on another to wake it from a blocking `read` or `write_all`. Shutting a
+//! socket down from another thread does wake them on Linux and macOS, but not on Windows. So give
+//! every socket a read timeout and a write timeout, and let a thread whose call times out look
+//! at a flag (stopping? hung up?) and decide for itself.
+//!
 //! The tests are in `src/tests.rs`; reading them is allowed, and often helps.
 //! Stuck? `cargo xtask hint ch8` shows one hint at a time.
 //!
@@ -45,8 +51,8 @@ pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
 /// A running chat server.
 pub struct Server {
     // TODO: what must `local_addr` and `shutdown` reach? The bound address, the acceptor
-    // thread's `JoinHandle`, and an `Arc` of what the threads share (the room, the open
-    // connections, a "stopping" flag).
+    // thread's `JoinHandle`, and an `Arc` of what the threads share (the room, a "stopping"
+    // flag).
 }
 
 impl Server {
@@ -75,7 +81,8 @@ impl Server {
     /// end of the stream, and every thread the server started has been joined.
     pub fn shutdown(self) {
         // TODO: set a flag, wake the acceptor out of `accept` (connect to yourself), let it drop
-        // the listener, shut down every client's socket, and join all the threads.
+        // the listener and join all the threads. Each connection's reader sees the flag by
+        // itself, when its read times out, and ends; its socket closes when it is dropped.
         todo!("shut the server down")
     }
 }

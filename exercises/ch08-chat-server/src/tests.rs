@@ -814,6 +814,9 @@ fn ten_mebibytes_without_a_newline_are_refused_and_others_are_still_served() {
 struct Flood {
     lines_bob_got: usize,
     sam_left: bool,
+    /// The client that never read, still connected as far as the test is concerned.
+    sam: Client,
+    server: Server,
 }
 
 /// Sam joins and never reads. Alice sends long lines in batches, and bob reads every one before
@@ -823,11 +826,12 @@ struct Flood {
 fn flood_past_a_client_that_never_reads() -> Flood {
     const BATCH: usize = 32;
     const MOST: usize = 8192;
-    let addr = start().local_addr();
+    let server = start();
+    let addr = server.local_addr();
     let (mut alice, _) = Client::join(addr, "alice");
     let (mut bob, _) = Client::join(addr, "bob");
     alice.line("the line saying bob entered");
-    let (_sam, _) = Client::join(addr, "sam");
+    let (sam, _) = Client::join(addr, "sam");
     alice.line("the line saying sam entered");
     bob.line("the line saying sam entered");
     let filler = "z".repeat(4000);
@@ -836,6 +840,8 @@ fn flood_past_a_client_that_never_reads() -> Flood {
     let mut flood = Flood {
         lines_bob_got: 0,
         sam_left: false,
+        sam,
+        server,
     };
     while sent < MOST && !flood.sam_left {
         let batch: Vec<String> = (sent..sent + BATCH)
@@ -879,15 +885,33 @@ fn a_client_that_never_reads_does_not_delay_the_others() {
 
 #[test]
 fn a_client_that_never_reads_is_disconnected() {
-    within("sam to be disconnected for not reading", || {
-        let flood = flood_past_a_client_that_never_reads();
+    // Longer than the default: the flood, a shutdown, then sam reads what was sent to it.
+    let limit = Duration::from_secs(20);
+    watchdog::within(limit, "sam to be disconnected for not reading", || {
+        let Flood {
+            lines_bob_got,
+            sam_left,
+            mut sam,
+            server,
+        } = flood_past_a_client_that_never_reads();
         assert!(
-            flood.sam_left,
-            "sam never read a line, and after {} lines of 4 KB sam was still in the room; keep \
-             at most 256 lines for each client, and disconnect one whose queue stays full for \
-             the grace period",
-            flood.lines_bob_got
+            sam_left,
+            "sam never read a line, and after {lines_bob_got} lines of 4 KB sam was still in the \
+             room; keep at most 256 lines for each client, and disconnect one whose queue stays \
+             full for the grace period"
         );
+        // Sam still reads nothing: whatever served sam must have given up by itself.
+        watchdog::within(
+            Duration::from_secs(5),
+            "Server::shutdown to return after sam was disconnected, while sam still reads \
+             nothing. A writer blocked in write_all to a client that reads nothing returns only \
+             when the write times out (set a write timeout: that works on every system) or when \
+             the socket is shut down from another thread (which wakes it on Linux and macOS, \
+             not on Windows)",
+            move || server.shutdown(),
+        );
+        // Sam reads at last: what was sent to it, then the end of the stream.
+        sam.expect_closed("the server had shut down");
     });
 }
 
@@ -906,7 +930,9 @@ fn shutdown_closes_every_connection_and_refuses_new_ones() {
         let unnamed = Client::welcomed(addr, "a client without a name");
         watchdog::within(
             Duration::from_secs(2),
-            "Server::shutdown to return (close every client's socket, then join every thread)",
+            "Server::shutdown to return (every thread must end by itself: a reader blocked in \
+             read looks at the stop flag when its read times out; shutting a socket down from \
+             another thread wakes that read on Linux and macOS, but not on Windows)",
             move || server.shutdown(),
         );
         let refused = TcpStream::connect(addr);

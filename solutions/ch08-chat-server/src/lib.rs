@@ -8,6 +8,13 @@
 //! whose line finds a queue full waits for its writer to make room, for at most
 //! [`QUEUE_GRACE`]; a client whose queue stays full that long has stopped reading, and is
 //! disconnected.
+//!
+//! Stopping is portable: no thread relies on another to wake it from a blocking call. On Linux
+//! and macOS, `shutdown` on a socket wakes a `read` blocked on it in another thread; on Windows it
+//! does not (rust-lang/rust#121594). So every socket has a read timeout of [`TICK`], and a reader
+//! waiting for its client looks at two flags each tick: the server's "stopping" and its own
+//! connection's "hung up". Every write has a timeout of [`QUEUE_GRACE`]: a client that takes no
+//! bytes for that long has stopped reading, and its connection is hung up.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -34,6 +41,10 @@ pub const MAX_CLIENTS: usize = 500;
 
 /// The first line every client receives.
 pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
+
+/// How long a reader waits in one `read` before it looks at the stop flags again: the most a
+/// shutdown waits for a reader whose client is silent.
+const TICK: Duration = Duration::from_millis(100);
 
 /// How long a closing connection keeps reading (and discarding) what the client still sends, so
 /// that its last line is not destroyed by a reset.
@@ -76,7 +87,9 @@ struct Space {
     lines: Mutex<Waiting>,
     /// Signalled by the writer whenever it has sent lines, or has ended.
     freed: Condvar,
-    /// A clone of the client's socket, kept only to disconnect a client that is too slow.
+    /// Set to end the connection: its reader sees it within a [`TICK`] and leaves.
+    hung_up: Arc<AtomicBool>,
+    /// The writer's handle of the client's socket.
     stream: TcpStream,
 }
 
@@ -112,12 +125,20 @@ impl Space {
         drop(waiting);
         self.freed.notify_all();
     }
+
+    /// Ends the connection: nothing more is queued for it, the senders waiting for room stop
+    /// waiting, and its reader leaves the room within a [`TICK`]. Its writer, if it is blocked in
+    /// a write, gives up when that write times out.
+    fn hang_up(&self) {
+        self.hung_up.store(true, Ordering::SeqCst);
+        self.free(0, false);
+    }
 }
 
 impl Outbox {
-    /// A new, empty queue for the client on `stream`: the outbox for the room, the receiving end
-    /// for the writer thread.
-    fn new(stream: TcpStream) -> (Outbox, Receiver<Batch>) {
+    /// A new, empty queue for the client on `stream`, whose connection ends when `hung_up` is
+    /// set: the outbox for the room, the receiving end for the writer thread.
+    fn new(stream: TcpStream, hung_up: Arc<AtomicBool>) -> (Outbox, Receiver<Batch>) {
         // Every batch holds at least one line, so the count of lines is the bound that bites.
         let (sender, receiver) = mpsc::sync_channel(QUEUE_LINES);
         let space = Arc::new(Space {
@@ -126,6 +147,7 @@ impl Outbox {
                 open: true,
             }),
             freed: Condvar::new(),
+            hung_up,
             stream,
         });
         (Outbox { sender, space }, receiver)
@@ -167,10 +189,9 @@ impl Outbox {
         }
     }
 
-    /// Disconnects the client: its writer, blocked in `write_all`, gets an error, and its reader,
-    /// blocked in `read`, gets `Ok(0)` and leaves the room, telling the others.
+    /// Disconnects the client: its reader leaves the room within a [`TICK`], telling the others.
     fn disconnect(&self) {
-        let _ = self.space.stream.shutdown(Shutdown::Both);
+        self.space.hang_up();
     }
 }
 
@@ -248,8 +269,7 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 #[derive(Default)]
 struct Shared {
     room: Mutex<Room>,
-    /// Every open connection, joined or not, so that shutdown can close them all.
-    connections: Mutex<HashMap<u64, TcpStream>>,
+    /// Set by [`Server::shutdown`]: every reader sees it within a [`TICK`] and ends.
     stopping: AtomicBool,
 }
 
@@ -258,12 +278,6 @@ impl Shared {
         // No thread panics while holding the lock, but if one did the room is still consistent:
         // every change to it is a single insert or remove.
         self.room.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn connections(&self) -> MutexGuard<'_, HashMap<u64, TcpStream>> {
-        self.connections
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues `batch` for every member but `from`. The lock is held only to see who is in the
@@ -360,43 +374,34 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         // Lines are written whole, often one at a time: waiting to fill a packet (Nagle's
         // algorithm) would only add delay.
         let _ = stream.set_nodelay(true);
+        // The timeouts belong to the socket, so its clones (the writer's) have them too. Without
+        // them a silent client could keep its reader, and so `shutdown`, waiting for ever.
+        if stream.set_read_timeout(Some(TICK)).is_err()
+            || stream.set_write_timeout(Some(QUEUE_GRACE)).is_err()
+        {
+            continue;
+        }
         let id = next_id;
         next_id += 1;
-        let Ok(registered) = stream.try_clone() else {
-            continue;
-        };
-        shared.connections().insert(id, registered);
         let spawned = thread::Builder::new()
             .name(format!("chat-client-{id}"))
             .spawn({
                 let shared = Arc::clone(&shared);
-                move || serve(&shared, id, stream)
+                move || converse(&shared, id, &stream)
             });
-        match spawned {
-            Ok(handle) => handles.push(handle),
-            Err(_) => {
-                shared.connections().remove(&id);
-            }
+        if let Ok(handle) = spawned {
+            handles.push(handle);
         }
     }
     // New connections are refused from here on.
     drop(listener);
-    // Emptying the room first means nobody is told that everybody else left.
+    // Emptying the room first means nobody is told that everybody else left. Every reader sees
+    // `stopping` within a tick, leaves, and joins its writer; its socket closes when it returns.
     let members = std::mem::take(&mut shared.room().members);
     drop(members);
-    for stream in shared.connections().values() {
-        let _ = stream.shutdown(Shutdown::Both);
-    }
     for handle in handles {
         let _ = handle.join();
     }
-}
-
-/// Runs one connection from welcome to close, on its own thread.
-fn serve(shared: &Shared, id: u64, stream: TcpStream) {
-    converse(shared, id, &stream);
-    let _ = stream.shutdown(Shutdown::Both);
-    shared.connections().remove(&id);
 }
 
 /// Why a client's line was refused.
@@ -424,39 +429,60 @@ enum Next {
     Refused(Refusal),
 }
 
-/// The conversation with one client: welcome, name, then its lines until it leaves.
+/// When a reader stops waiting for its client: the server is stopping, or the connection has
+/// been hung up.
+#[derive(Clone, Copy)]
+struct Stop<'a> {
+    server: &'a AtomicBool,
+    connection: &'a AtomicBool,
+}
+
+impl Stop<'_> {
+    fn now(&self) -> bool {
+        self.server.load(Ordering::SeqCst) || self.connection.load(Ordering::SeqCst)
+    }
+}
+
+/// The conversation with one client, on its own thread: welcome, name, then its lines until it
+/// leaves. The socket closes when the caller drops it.
 fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
+    let hung_up = Arc::new(AtomicBool::new(false));
+    let stop = Stop {
+        server: &shared.stopping,
+        connection: &hung_up,
+    };
     if (&*stream)
         .write_all(format!("{WELCOME}\n").as_bytes())
         .is_err()
     {
         return;
     }
-    let mut lines = Lines::new(stream);
+    let mut lines = Lines::new(stream, stop);
     let name = match lines.next() {
         Next::Line(name) => name,
         Next::Gone => return,
-        Next::Refused(refusal) => return refuse(stream, &refusal.line()),
+        Next::Refused(refusal) => return refuse(stream, &refusal.line(), stop),
     };
     if !is_valid_name(&name) {
         return refuse(
             stream,
             "* error: a name is 1 to 16 ASCII letters or digits\n",
+            stop,
         );
     }
-    let (Ok(for_room), Ok(for_writer)) = (stream.try_clone(), stream.try_clone()) else {
+    let Ok(for_writer) = stream.try_clone() else {
         return;
     };
-    let (outbox, queue) = Outbox::new(for_room);
+    let (outbox, queue) = Outbox::new(for_writer, Arc::clone(&hung_up));
     let joined = shared.room().join(id, &name, outbox.clone());
     let Some(others) = joined else {
-        return refuse(stream, &format!("* error: {name} is already here\n"));
+        return refuse(stream, &format!("* error: {name} is already here\n"), stop);
     };
     let writer = thread::Builder::new()
         .name(format!("chat-writer-{id}"))
         .spawn({
             let space = Arc::clone(&outbox.space);
-            move || write_lines(for_writer, queue, &space)
+            move || write_lines(queue, &space)
         });
     deliver(
         &others,
@@ -507,7 +533,7 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
         let _ = writer.join();
     }
     if refusal.is_some() {
-        linger(stream);
+        linger(stream, stop);
     }
 }
 
@@ -517,33 +543,60 @@ fn is_valid_name(name: &str) -> bool {
 }
 
 /// Sends one last line and closes, letting the client read it.
-fn refuse(stream: &TcpStream, line: &str) {
+fn refuse(stream: &TcpStream, line: &str, stop: Stop) {
     let _ = (&*stream).write_all(line.as_bytes());
-    linger(stream);
+    linger(stream, stop);
 }
 
-/// Closes the sending side, then reads and discards for a while. Closing a socket that still
-/// has unread data sends a reset, which can destroy our last line before the client reads it.
-fn linger(stream: &TcpStream) {
+/// Closes the sending side, then reads and discards for a while, or until the server stops.
+/// Closing a socket that still has unread data sends a reset, which can destroy our last line
+/// before the client reads it.
+fn linger(stream: &TcpStream, stop: Stop) {
     let _ = stream.shutdown(Shutdown::Write);
     let deadline = Instant::now() + LINGER;
     let mut scratch = [0; 4096];
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
-            break;
-        }
+    while Instant::now() < deadline && !stop.now() {
         match (&*stream).read(&mut scratch) {
             Ok(0) => break,
             Ok(_) => {}
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => break,
         }
     }
 }
 
+/// A read or write that ran into the socket's timeout: `WouldBlock` on Unix, `TimedOut` on
+/// Windows.
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// Waits until there is something to read: data, or the end of the stream (true). False when
+/// the connection failed, or on `stop`, which it looks at every [`TICK`]. It waits with `peek`,
+/// which takes nothing from the socket: Windows' documentation warns that a receive that times
+/// out may have lost data, and a peek has nothing to lose.
+fn wait_for_data(stream: &TcpStream, stop: Stop) -> bool {
+    loop {
+        if stop.now() {
+            return false;
+        }
+        match stream.peek(&mut [0]) {
+            Ok(_) => return true,
+            Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {}
+            // A reset, usually: the client is gone.
+            Err(_) => return false,
+        }
+    }
+}
+
 /// Empties a client's queue onto its socket until the queue closes or the socket fails. Lines
-/// waiting together go out in one write; they count as waiting until that write is done.
-fn write_lines(stream: TcpStream, queue: Receiver<Batch>, space: &Space) {
+/// waiting together go out in one write; they count as waiting until that write is done. A
+/// write that times out (the client took nothing for [`QUEUE_GRACE`]) fails like any other: the
+/// bytes already sent are unknown, so the connection cannot go on.
+fn write_lines(queue: Receiver<Batch>, space: &Space) {
     let mut bytes = Vec::with_capacity(BATCH_BYTES);
     while let Ok(first) = queue.recv() {
         bytes.clear();
@@ -558,11 +611,11 @@ fn write_lines(stream: TcpStream, queue: Receiver<Batch>, space: &Space) {
                 Err(_) => break,
             }
         }
-        if (&stream).write_all(&bytes).is_err() {
-            // The client is gone: make its reader notice, and tell the senders, some of whom
-            // may be waiting for room, that nothing more will be taken.
-            let _ = stream.shutdown(Shutdown::Both);
+        if (&space.stream).write_all(&bytes).is_err() {
+            // The client is gone or too slow: tell the senders, some of whom may be waiting for
+            // room, that nothing more will be taken, and the reader that it is over.
             space.free(lines, false);
+            space.hang_up();
             return;
         }
         space.free(lines, true);
@@ -573,13 +626,15 @@ fn write_lines(stream: TcpStream, queue: Receiver<Batch>, space: &Space) {
 struct Lines<'a> {
     reader: BufReader<&'a TcpStream>,
     line: Vec<u8>,
+    stop: Stop<'a>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(stream: &'a TcpStream) -> Self {
+    fn new(stream: &'a TcpStream, stop: Stop<'a>) -> Self {
         Lines {
             reader: BufReader::new(stream),
             line: Vec::new(),
+            stop,
         }
     }
 
@@ -591,10 +646,15 @@ impl<'a> Lines<'a> {
     fn next(&mut self) -> Next {
         self.line.clear();
         loop {
+            if self.reader.buffer().is_empty() && !wait_for_data(self.reader.get_ref(), self.stop) {
+                return Next::Gone;
+            }
             let available = match self.reader.fill_buf() {
                 Ok([]) => return Next::Gone,
                 Ok(available) => available,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) if is_timeout(&error) || error.kind() == io::ErrorKind::Interrupted => {
+                    continue;
+                }
                 Err(_) => return Next::Gone,
             };
             let (piece, ends_line) = match available.iter().position(|&b| b == b'\n') {
