@@ -9,8 +9,9 @@ pub mod reference;
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::TcpStream;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 // ANCHOR: state
@@ -20,9 +21,9 @@ pub struct Member {
     /// The sending end of the client's bounded queue; its writer thread holds
     /// the other end.
     pub outbox: SyncSender<Arc<str>>,
-    /// A clone of the client's socket, kept only to disconnect a client that is
-    /// too slow.
-    pub stream: TcpStream,
+    /// Set to disconnect the client: its reader looks at it whenever its read
+    /// times out, and leaves.
+    pub hung_up: Arc<AtomicBool>,
 }
 
 /// Everything the clients share: who is in the room. It lives in an
@@ -55,9 +56,9 @@ impl Room {
         let mut gone = Vec::new();
         for id in too_slow {
             if let Some(member) = self.members.remove(&id) {
-                // Wakes that client's reader and writer threads, whatever they
-                // are blocked in.
-                let _ = member.stream.shutdown(Shutdown::Both);
+                // Its reader sees the flag within a tick and ends; its writer
+                // ends when its queue has no sender left.
+                member.hung_up.store(true, Ordering::SeqCst);
                 gone.push(member.name);
             }
         }
@@ -68,14 +69,20 @@ impl Room {
 
 // ANCHOR: writer
 /// A client's writer thread: empties its queue onto its socket. It is the only
-/// thread that writes to this socket, and it holds no lock while it does.
-pub fn write_lines(mut stream: TcpStream, queue: Receiver<Arc<str>>) {
+/// thread that writes to this socket, and it holds no lock while it does. The
+/// socket has a write timeout, so a client that reads nothing cannot keep it
+/// in `write_all` for ever.
+pub fn write_lines(
+    mut stream: TcpStream,
+    queue: Receiver<Arc<str>>,
+    hung_up: &AtomicBool,
+) {
     // The loop ends when every sender has been dropped: the room's and the
     // reader's.
     for line in queue {
         if stream.write_all(line.as_bytes()).is_err() {
-            // Make the reader notice too.
-            let _ = stream.shutdown(Shutdown::Both);
+            // Gone, or too slow: make the reader notice too.
+            hung_up.store(true, Ordering::SeqCst);
             return;
         }
     }
