@@ -100,7 +100,8 @@ fn listen_can_take_the_same_port_again_right_after_a_server_closed_a_connection(
     if let Err(error) = listen(addr) {
         panic!(
             "listen({addr}) failed with \"{error}\" just after the previous server on that port \
-             stopped; that is what SO_REUSEADDR is for: set it before bind (on Unix)"
+             stopped; that is what SO_REUSEADDR is for: set it before bind on Unix (on \
+             Windows the option means something else, and TIME_WAIT does not block a bind)"
         );
     }
 }

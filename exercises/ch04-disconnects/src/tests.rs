@@ -199,8 +199,8 @@ fn receive_reports_a_silent_peer_as_silent_not_as_closed() {
         ),
         Ok(other) => panic!("the peer sent nothing, but receive said {other:?}"),
         Err(error) => panic!(
-            "receive returned the error \"{error}\" ({:?}); that is the read timeout, so \
-             answer Received::Silent",
+            "receive returned the error \"{error}\" ({:?}); that is the read timeout \
+             (WouldBlock on Unix, TimedOut on Windows), so answer Received::Silent",
             error.kind()
         ),
     }
