@@ -1,11 +1,12 @@
-//! Benchmark of chapter 8: the reference chat server beside a Python server written the
-//! lecture's way (`benches/python/chat_server.py`), both run as child processes and driven by the
-//! same clients in one run. It measures broadcast fan-out (one sender, 49 receivers, lines
+//! Benchmark of chapter 8: a chat server in Rust beside a Python server written the lecture's way
+//! (`benches/python/chat_server.py`), both run as child processes and driven by the same clients
+//! in one run. The Rust server is the `chat-server` program of the package that runs the
+//! benchmark: yours (`cargo bench -p ch08-chat-server`, once `cargo xtask check ch8` passes), or
+//! the reference solution's in the instructor's workbook. It measures broadcast fan-out (one sender, 49 receivers, lines
 //! delivered per second) and resident memory (VmRSS, from `/proc/<pid>/status` on Linux) after
 //! start, at the peak of a 10 MiB line without a line feed, and with 100 idle clients.
 //!
-//! Run it with `cargo bench -p ch08-chat-server-solution`. Without `python3`, or off Linux for
-//! memory, the missing figures say "n/a".
+//! Without `python3`, or off Linux for memory, the missing figures say "n/a".
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
@@ -244,13 +245,18 @@ fn mib(value: Option<f64>) -> String {
 }
 
 fn main() {
-    let rust = Server::spawn("Rust, reference", {
+    let rust = Server::spawn(concat!("Rust, ", env!("CARGO_PKG_NAME")), {
         let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
         command.arg("127.0.0.1:0");
         command
     })
-    .expect("the reference server should start");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/python/chat_server.py");
+    .expect(
+        "the chat-server program should start and print where it listens (does `cargo xtask \
+         check ch8` pass?)",
+    );
+    // Both packages that run this file are two folders below the workspace root.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../exercises/ch08-chat-server/benches/python/chat_server.py");
     let python = Server::spawn("Python, lecture-style", {
         let mut command = Command::new("python3");
         command.arg(&script).arg("0");
@@ -265,21 +271,21 @@ fn main() {
         CLIENTS - 1
     );
     println!(
-        "{:<24} {:>18} {:>14}",
+        "{:<32} {:>18} {:>14}",
         "server", "lines delivered/s", "server CPU"
     );
     let mut rates = Vec::new();
     for server in std::iter::once(&rust).chain(python.as_ref()) {
         let (rate, cpu) = fan_out(server);
         let cpu = cpu.map_or_else(|| "n/a".to_owned(), |cpu| format!("{cpu:.2} s"));
-        println!("{:<24} {rate:>18.0} {cpu:>14}", server.label);
+        println!("{:<32} {rate:>18.0} {cpu:>14}", server.label);
         rates.push(rate);
     }
     match rates[..] {
         [rust_rate, python_rate] => {
-            println!("{:<24} {:>17.1}x", "Rust / Python", rust_rate / python_rate)
+            println!("{:<32} {:>17.1}x", "Rust / Python", rust_rate / python_rate)
         }
-        _ => println!("{:<24} {:>18}", "Python, lecture-style", "n/a"),
+        _ => println!("{:<32} {:>18}", "Python, lecture-style", "n/a"),
     }
 
     println!();

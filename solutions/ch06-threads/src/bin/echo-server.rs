@@ -1,0 +1,11 @@
+//! The chapter 6 echo server on the reference solution: the program students run on their own
+//! code, from the exercise's `src/programs/echo_server.rs`.
+
+use ch06_threads_solution as chapter;
+
+#[path = "../../../../exercises/ch06-threads/src/programs/echo_server.rs"]
+mod program;
+
+fn main() -> std::process::ExitCode {
+    program::main()
+}
