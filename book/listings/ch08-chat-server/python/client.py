@@ -1,14 +1,15 @@
-# A chat client the lecture's way: connect, a thread that receives,
-# and the main thread sends. Run the server first
-# (cargo run -p ch08-chat-server-solution --bin chat-server), then:
-#     python3 client.py            (or: python3 client.py 127.0.0.1 5555)
-# Type your name, then messages; Ctrl-D (Ctrl-Z, Enter on Windows) to leave.
+# A chat client the lecture's way: connect, a thread that receives, and the
+# main thread sends. Run your server first (cargo run -p ch08-chat-server
+# --bin chat-server), which prints its port, then: python3 client.py HOST PORT
+# (python3 client.py 127.0.0.1 PORT). Type your name, then messages; Ctrl-D
+# (Ctrl-Z, Enter on Windows) to leave.
 import socket
 import sys
 import threading
 
-host = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1"
-port = int(sys.argv[2]) if len(sys.argv) > 2 else 5555
+if len(sys.argv) != 3:
+    sys.exit("usage: python3 client.py HOST PORT (the server printed PORT)")
+host, port = sys.argv[1], int(sys.argv[2])
 
 client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 client.connect((host, port))  # connect to server

@@ -2,7 +2,8 @@
 //! takes every read for one message. Run it, then connect through the proxy with `nc` and watch
 //! it misread what you type.
 //!
-//! `cargo run -p ch03-framing-listings --bin naive-server [ADDR]` (default `127.0.0.1:5555`).
+//! `cargo run -p ch03-framing-listings --bin naive-server [ADDR]` (default `127.0.0.1:0`, a free
+//! port, which it prints).
 
 use std::io;
 use std::net::TcpListener;
@@ -13,9 +14,12 @@ use ch03_framing_listings::{naive_next_message, show};
 fn main() -> io::Result<()> {
     let addr = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:5555".to_owned());
+        .unwrap_or_else(|| "127.0.0.1:0".to_owned());
     let listener = TcpListener::bind(&addr)?;
-    println!("naive server on {addr}: every read is taken for one message");
+    println!(
+        "naive server on {}: every read is taken for one message",
+        listener.local_addr()?
+    );
     for (number, stream) in listener.incoming().enumerate() {
         let mut stream = stream?;
         thread::spawn(move || {
