@@ -13,8 +13,11 @@
 //! untouched stubs there (a repository made from a GitHub template starts from one commit too).
 //! A book page that includes code from `solutions/` stops the export. A crate that depends on a
 //! solution cannot build without it, so it is left out, with a warning; that is only a safety net.
-//! A listings crate that shows a reference solution at work runs it as a program instead, and says
-//! in one line that it has nothing to show when the folder is missing, as chapter 8's does.
+//!
+//! The copy's book is the published book. A page command whose output needs a reference solution
+//! (chapter 8's session with the reference server, say) is marked with [`FROZEN`] on the line
+//! before its code block; export runs it here, where the solutions are, and writes what it
+//! printed into the copy's page in place of the command.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,6 +37,11 @@ const CI_WORKFLOW: &str = include_str!("../templates/student-ci.yml");
 /// The student copy's autograding workflow, with `@CHAPTERS@`, `@REPORTER_ENV@` and `@RUNNERS@`
 /// to fill in.
 const CLASSROOM_WORKFLOW: &str = include_str!("../templates/classroom.yml");
+
+/// The line that marks the next `<!-- cmdrun … -->` of a book page as needing the reference
+/// solutions: the student copy gets its output, as printed at export, instead of the command.
+pub const FROZEN: &str =
+    "<!-- needs the reference solutions: a student copy shows this output as it was at export -->";
 
 /// What is never copied, relative to the root: history, state, solutions, the instructor's CI,
 /// the book as built, the runner's own tests (whose fixtures have solutions of their own), and
@@ -108,6 +116,25 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         Ok(without_packages(&text, &solutions))
     })?;
     rewrite(&destination, "README.md", |text| Ok(student_readme(&text)))?;
+    for page in files.iter().filter(|file| is_book_page(file)) {
+        let text = fs::read_to_string(root.join(page))
+            .with_context(|| format!("cannot read {}", slash(page)))?;
+        if !text.contains(FROZEN) {
+            continue;
+        }
+        let folder = root.join(page.parent().unwrap_or(Path::new("")));
+        let frozen = freeze(&text, &mut |command| {
+            shell.status(
+                Tone::Good,
+                "Running",
+                format!("{command} (for {})", slash(page)),
+            );
+            run_page_command(&folder, command)
+        })
+        .with_context(|| format!("cannot render the output {} needs", slash(page)))?;
+        fs::write(destination.join(page), frozen)
+            .with_context(|| format!("cannot write {}", slash(page)))?;
+    }
     write_workflows(workbook, &destination)?;
     if let Err(problem) = refresh_lock_file(&destination) {
         warnings.push(format!(
@@ -184,6 +211,75 @@ fn prepare_destination(root: &Path, destination: &Path) -> Result<PathBuf> {
         );
     }
     Ok(destination)
+}
+
+/// True for a page of the book (`book/src/**/*.md`).
+fn is_book_page(file: &Path) -> bool {
+    let shown = slash(file);
+    shown.starts_with("book/src/") && shown.ends_with(".md")
+}
+
+/// `page` with every command marked [`FROZEN`] replaced by what `run` says it prints, and the
+/// marks removed. A mark must be followed, within its code block's opening line, by a cmdrun
+/// directive on a line of its own.
+fn freeze(page: &str, run: &mut dyn FnMut(&str) -> Result<String>) -> Result<String> {
+    let mut out = String::with_capacity(page.len());
+    let mut lines = page.split_inclusive('\n').enumerate();
+    while let Some((number, line)) = lines.next() {
+        if line.trim() != FROZEN {
+            out.push_str(line);
+            continue;
+        }
+        let mut command = None;
+        // The code block's opening fence, then the directive.
+        for (_, next) in lines.by_ref().take(2) {
+            let directive = next
+                .trim()
+                .strip_prefix("<!-- cmdrun ")
+                .and_then(|rest| rest.strip_suffix("-->"));
+            match directive {
+                Some(text) => {
+                    command = Some(text.trim().to_owned());
+                    break;
+                }
+                None => out.push_str(next),
+            }
+        }
+        let command = command.with_context(|| {
+            format!(
+                "line {}: the mark is not followed by a `<!-- cmdrun … -->` line",
+                number + 1
+            )
+        })?;
+        out.push_str(&run(&command)?);
+    }
+    Ok(out)
+}
+
+/// Runs a page's command as mdbook-cmdrun would, in the page's `folder`, and returns what it
+/// printed. Commands are a program and its arguments, without a shell (so that export works the
+/// same on every system): anything a shell would interpret is refused.
+fn run_page_command(folder: &Path, command: &str) -> Result<String> {
+    ensure!(
+        !command.contains(|c: char| "|&;<>$`'\"\\*?(){}".contains(c)) && !command.starts_with('-'),
+        "`{command}` needs a shell (or an exit code); a frozen command is a program and its \
+         arguments"
+    );
+    let mut words = command.split_whitespace();
+    let program = words.next().context("the command is empty")?;
+    let output = std::process::Command::new(program)
+        .args(words)
+        .current_dir(folder)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run `{command}`"))?;
+    ensure!(
+        output.status.success(),
+        "`{command}` failed ({}); a student copy must not show less than the published book",
+        output.status
+    );
+    String::from_utf8(output.stdout).with_context(|| format!("`{command}` printed invalid UTF-8"))
 }
 
 /// Book pages that include code from `solutions/`, as `file:line: directive`.
@@ -405,6 +501,40 @@ mod tests {
             without_solution_members(multi_line.to_owned()).unwrap(),
             "[workspace]\nmembers = [\"xtask\"]\n"
         );
+    }
+
+    #[test]
+    fn a_frozen_command_is_replaced_by_its_output_and_others_stay() {
+        let page = format!(
+            "# Page\n\n{FROZEN}\n```text\n<!-- cmdrun cargo run --bin session -->\n```\n\n```text\n<!-- cmdrun cargo run --bin live -->\n```\n"
+        );
+        let mut ran = Vec::new();
+        let frozen = freeze(&page, &mut |command| {
+            ran.push(command.to_owned());
+            Ok("alice <- hello\n".to_owned())
+        })
+        .unwrap();
+        assert_eq!(ran, ["cargo run --bin session"]);
+        assert_eq!(
+            frozen,
+            "# Page\n\n```text\nalice <- hello\n```\n\n```text\n<!-- cmdrun cargo run --bin live -->\n```\n"
+        );
+        let dangling = format!("{FROZEN}\n```text\nno directive\n```\n");
+        let error = freeze(&dangling, &mut |_| Ok(String::new())).unwrap_err();
+        assert!(error.to_string().contains("line 1"), "{error}");
+    }
+
+    #[test]
+    fn a_frozen_command_runs_without_a_shell_and_must_succeed() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let version = run_page_command(here, "rustc --version").unwrap();
+        assert!(version.starts_with("rustc "), "{version}");
+        for shell_syntax in ["echo hi | cat", "echo $HOME", "-1 false"] {
+            let error = run_page_command(here, shell_syntax).unwrap_err();
+            assert!(error.to_string().contains("needs a shell"), "{error}");
+        }
+        let error = run_page_command(here, "rustc --no-such-flag").unwrap_err();
+        assert!(error.to_string().contains("failed"), "{error}");
     }
 
     #[test]

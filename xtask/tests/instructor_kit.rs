@@ -467,6 +467,141 @@ fn solution_only_lines(workbook: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// The copy's packages, each with its binaries, as `cargo metadata` sees them.
+fn packages(copy: &Path) -> Vec<(String, Vec<String>)> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(copy)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run cargo metadata");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|package| {
+            let bins = package["targets"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["kind"].as_array().unwrap().iter().any(|k| k == "bin"))
+                .map(|t| t["name"].as_str().unwrap().to_owned())
+                .collect();
+            (package["name"].as_str().unwrap().to_owned(), bins)
+        })
+        .collect()
+}
+
+/// The word after `flag` in `words`, wherever the flag appears.
+fn after<'a>(words: &[&'a str], flags: &[&str]) -> Vec<&'a str> {
+    words
+        .windows(2)
+        .filter(|pair| flags.contains(&pair[0]))
+        .map(|pair| pair[1])
+        .collect()
+}
+
+/// No page, listing, exercise or README of the copy names a package, a binary or a file that the
+/// copy does not have: every command the book shows a student works in the copy.
+fn assert_names_only_what_it_has(copy: &Path) {
+    let packages = packages(copy);
+    let mut problems = Vec::new();
+    for (path, text) in texts(copy, &[".git", "target"]) {
+        let shown_to_students = path == "README.md"
+            || path.starts_with("book/src/")
+            || path.starts_with("book/listings/")
+            || path.starts_with("exercises/");
+        if !shown_to_students
+            || !(path.ends_with(".md") || path.ends_with(".rs") || path.ends_with(".py"))
+        {
+            continue;
+        }
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{path}:{}", number + 1);
+            let words: Vec<&str> = line
+                .split(|c: char| c.is_whitespace() || "`()\"',".contains(c))
+                .filter(|w| !w.is_empty())
+                .collect();
+            if line.contains("cargo ") {
+                let named: Vec<&str> = after(&words, &["-p", "--package"]);
+                for package in &named {
+                    if !packages.iter().any(|(name, _)| name == package) {
+                        problems.push(format!(
+                            "{at}: package {package} (the copy has no such package)"
+                        ));
+                    }
+                }
+                for bin in after(&words, &["--bin"]) {
+                    let known = packages.iter().any(|(name, bins)| {
+                        (named.is_empty() || named.contains(&name.as_str()))
+                            && bins.iter().any(|b| b == bin)
+                    });
+                    if !known {
+                        problems.push(format!("{at}: binary {bin} (no such binary in {named:?})"));
+                    }
+                }
+            }
+            for word in &words {
+                // `path:line:column` names the path.
+                let word = word.split(':').next().unwrap_or(word);
+                let word = word.trim_end_matches(['.', ';']);
+                let repository_file = [
+                    "exercises/",
+                    "book/src/",
+                    "book/listings/",
+                    "testkit/",
+                    "xtask/",
+                ]
+                .iter()
+                .any(|folder| word.starts_with(folder))
+                    && word
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|name| name.contains('.'))
+                    && !word.contains(['*', '<', '{', '$']);
+                if repository_file && !copy.join(word).exists() {
+                    problems.push(format!("{at}: file {word} (not in the copy)"));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the student copy names what it does not have:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The copy's book shows what the published book shows: what needs the reference solutions was
+/// run at export, and its output is in the page.
+fn assert_shows_what_the_published_book_shows(copy: &Path) {
+    for (path, text) in texts(&copy.join("book/src"), &[]) {
+        assert!(
+            !text.contains("needs the reference solutions"),
+            "book/src/{path} still has a command that needs the reference solutions"
+        );
+    }
+    let capstone = fs::read_to_string(copy.join("book/src/ch08-chat-server/index.md")).unwrap();
+    for line in [
+        "alice <- * bob has entered the room",
+        "bob received 5000 of the 5000 lines",
+    ] {
+        assert!(
+            capstone.contains(line),
+            "the copy's chapter 8 page does not show the reference server's output ({line:?})"
+        );
+    }
+}
+
 /// What every student copy must not have: solutions, their packages, history, state, output.
 fn assert_reveals_no_solution(copy: &Path, solution_lines: &BTreeSet<String>) {
     assert!(
@@ -585,6 +720,8 @@ fn an_exported_workbook_builds_grades_and_hides_every_solution() {
         text(&output.stderr)
     );
     assert_reveals_no_solution(&copy, &solution_only_lines(workbook));
+    assert_names_only_what_it_has(&copy);
+    assert_shows_what_the_published_book_shows(&copy);
     assert_eq!(git(&copy, &["rev-list", "--count", "HEAD"]).trim(), "1");
 
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

@@ -3,8 +3,8 @@
 //!
 //! This crate does not depend on the reference solution, so that it builds in
 //! a student's copy of the workbook too, which has no `solutions/` folder.
-//! There, the programs say in one line that they have nothing to show, and
-//! the book still builds.
+//! The book's pages mark the commands that run these programs, and
+//! `cargo xtask export` writes their output into the copy's pages.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -36,16 +36,17 @@ fn workspace_root() -> &'static Path {
         .expect("the crate is three folders below the workspace root")
 }
 
-/// Ends the program successfully, saying why in one line, when this copy of
-/// the workbook has no reference server: a student's copy builds its book
-/// without the output of this program, which the published book has.
+/// Ends the program with a failure, saying why in one line, when this copy
+/// of the workbook has no reference server. A student's copy never runs it:
+/// `cargo xtask export` writes this program's output into the copy's page.
 pub fn exit_unless_available(what: &str) {
     if !workspace_root().join(FOLDER).is_dir() {
-        println!(
-            "(This copy of the workbook has no reference server, so this \
-             {what} is not shown here; the published book has it.)"
+        eprintln!(
+            "this copy of the workbook has no reference server ({FOLDER}), \
+             so it cannot show this {what}; a student copy's book has it as \
+             it was when the copy was exported"
         );
-        process::exit(0);
+        process::exit(1);
     }
 }
 
