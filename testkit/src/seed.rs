@@ -74,15 +74,27 @@ impl Drop for SeedOnFailure {
     }
 }
 
-/// The sentence that tells a student how to replay a seed.
+/// The sentence that tells a student which seed a failing case used, that seeds are fixed, and
+/// how to replay it.
 pub struct Replay(pub u64);
 
 impl fmt::Display for Replay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "this run used seed {seed}; replay it with {SEED_VAR}={seed}",
-            seed = self.0
+        f.write_str(&replay_sentence(self.0, replay_seed() == Some(self.0)))
+    }
+}
+
+/// [`Replay`]'s sentence for `seed`, which came from `WORKBOOK_SEED` when `from_variable`.
+fn replay_sentence(seed: u64, from_variable: bool) -> String {
+    if from_variable {
+        format!(
+            "failed with seed {seed}, from {SEED_VAR}={seed}. Without {SEED_VAR}, the tests use \
+             their fixed seeds, the same on every run."
+        )
+    } else {
+        format!(
+            "failed with seed {seed}. The seeds are fixed, not random: every run tries the same \
+             ones. To run seed {seed} alone, set {SEED_VAR}={seed}."
         )
     }
 }
@@ -106,6 +118,23 @@ mod tests {
                 .scan(Rng::new(8), |rng, _| Some(rng.next_u64()))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn the_replay_sentence_says_seeds_are_fixed_and_how_to_replay() {
+        let fixed = replay_sentence(4, false);
+        assert!(fixed.starts_with("failed with seed 4."), "{fixed}");
+        assert!(fixed.contains("The seeds are fixed, not random"), "{fixed}");
+        assert!(
+            fixed.ends_with("To run seed 4 alone, set WORKBOOK_SEED=4."),
+            "{fixed}"
+        );
+        let chosen = replay_sentence(4, true);
+        assert!(
+            chosen.starts_with("failed with seed 4, from WORKBOOK_SEED=4."),
+            "{chosen}"
+        );
+        assert!(!chosen.contains("this run"), "{chosen}");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod mutants;
 mod proxy;
 mod report;
 mod reset;
+mod results;
 mod shell;
 mod solution;
 mod verdict;
@@ -22,13 +23,15 @@ mod verify;
 mod watch;
 mod workbook;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::shell::{ColorChoice, Shell};
+use crate::workbook::Workbook;
 
 /// The runner of the TCP sockets and threads workbook.
 #[derive(Parser)]
@@ -63,14 +66,19 @@ enum Command {
         #[command(flatten)]
         limits: Limits,
     },
-    /// Show the next hint for a chapter (one more each time you ask).
+    /// Show the next hint for a chapter (one more each time you ask), or the next hint about
+    /// one of its functions.
     Hint {
         /// The chapter: `ch3`, `3`, `ch03` or its name.
         chapter: String,
+        /// Only the hints about this function or type of the exercise (`next_line`, `pool`,
+        /// `Pool::new`), one at a time, apart from the chapter's.
+        function: Option<String>,
         /// Show every hint at once.
         #[arg(long)]
         all: bool,
-        /// Forget which hints you have seen, and start from the first again.
+        /// Forget which hints you have seen, and start from the first again: the chapter's and
+        /// every function's, or only the function's when one is given.
         #[arg(long, conflicts_with = "all")]
         reset: bool,
     },
@@ -96,10 +104,14 @@ enum Command {
     },
     /// Put a chapter's exercise back as it was handed out; your version is kept in a backup
     /// under `.workbook/backups/`, and work git has not committed is never touched without
-    /// `--force`.
+    /// `--force`. `--restore` puts a backup back.
     Reset {
         /// The chapter: `ch3`, `3`, `ch03` or its name.
         chapter: String,
+        /// With `--restore`: the backup to put back (its name, as `reset` printed it); the
+        /// newest when not given.
+        #[arg(requires = "restore")]
+        backup: Option<String>,
         /// Reset even though git has not committed your work (a backup is still made).
         #[arg(long)]
         force: bool,
@@ -107,9 +119,14 @@ enum Command {
         /// tests.
         #[arg(long, value_name = "COMMIT")]
         from: Option<String>,
+        /// Put a backup of the exercise back instead (the version there now is kept in a
+        /// backup of its own, unless it is the untouched stub).
+        #[arg(long, conflicts_with_all = ["from", "force"])]
+        restore: bool,
     },
-    /// Check a chapter again every time you save, and move on to the next one when it passes.
-    /// Without a chapter, start at the first one that does not pass. Ctrl-C stops.
+    /// Check a chapter again every time you save, and move on to the first chapter not done yet
+    /// when it passes. Without a chapter, start at the first one that does not pass. Ctrl-C
+    /// stops.
     Watch {
         /// The chapter: `ch3`, `3`, `ch03` or its name.
         chapter: Option<String>,
@@ -164,86 +181,143 @@ enum Format {
     Json,
 }
 
+/// The instructors' commands, which refuse to run in a student copy (it has no solutions).
+const INSTRUCTOR_COMMANDS: [&str; 3] = ["export", "verify", "solution"];
+
+/// The command line as clap knows it; in a student copy, without the instructors' commands
+/// (`export`, `verify`, `solution`, `check --solution`) in `--help`. They still parse there, and
+/// say why they cannot run.
+fn command_line(student_copy: bool) -> clap::Command {
+    let mut command = Cli::command();
+    if student_copy {
+        for name in INSTRUCTOR_COMMANDS {
+            command = command.mut_subcommand(name, |c| c.hide(true));
+        }
+        command = command.mut_subcommand("check", |c| c.mut_arg("solution", |a| a.hide(true)));
+    }
+    command
+}
+
+/// The `--root` the arguments give, read before clap parses them, so that `--help` can know
+/// which workbook it describes.
+fn root_argument(args: &[OsString]) -> Option<PathBuf> {
+    let mut args = args.iter().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            break;
+        }
+        if arg == "--root" {
+            return args.next().map(PathBuf::from);
+        }
+        if let Some(root) = arg.to_str().and_then(|a| a.strip_prefix("--root=")) {
+            return Some(PathBuf::from(root));
+        }
+    }
+    None
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let root = root_argument(&args);
+    let found = Workbook::find(root.as_deref());
+    let student_copy = found.as_ref().is_ok_and(Workbook::is_student_copy);
+    let cli = command_line(student_copy)
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+        .unwrap_or_else(|error| error.exit());
     let mut shell = Shell::stdout(cli.color);
-    let outcome =
-        workbook::Workbook::find(cli.root.as_deref()).and_then(|workbook| match cli.command {
-            Command::Check {
-                chapter,
+    let found = if cli.root == root {
+        found
+    } else {
+        Workbook::find(cli.root.as_deref())
+    };
+    let outcome = found.and_then(|workbook| match cli.command {
+        Command::Check {
+            chapter,
+            solution,
+            format,
+            limits,
+        } => check::run(
+            &workbook,
+            &mut shell,
+            check::Options {
+                chapter: chapter.as_deref(),
                 solution,
-                format,
-                limits,
-            } => check::run(
-                &workbook,
-                &mut shell,
-                check::Options {
-                    chapter: chapter.as_deref(),
-                    solution,
-                    json: format == Format::Json,
-                    timeout: limits.timeout(),
-                },
-            ),
-            Command::Hint {
-                chapter,
-                all,
-                reset,
-            } => hint::run(&workbook, &mut shell, &chapter, all, reset),
-            Command::Book { open, watch, check } => {
-                book::run(&workbook, &mut shell, book::Options { open, watch, check })
-            }
-            Command::Verify { chapters, limits } => workbook
-                .require_solutions("verify the workbook")
-                .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
-            Command::Reset {
-                chapter,
+                json: format == Format::Json,
+                timeout: limits.timeout(),
+            },
+        ),
+        Command::Hint {
+            chapter,
+            function,
+            all,
+            reset,
+        } => hint::run(
+            &workbook,
+            &mut shell,
+            &chapter,
+            function.as_deref(),
+            all,
+            reset,
+        ),
+        Command::Book { open, watch, check } => {
+            book::run(&workbook, &mut shell, book::Options { open, watch, check })
+        }
+        Command::Verify { chapters, limits } => workbook
+            .require_solutions("verify the workbook")
+            .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
+        Command::Reset {
+            chapter,
+            backup,
+            force,
+            from,
+            restore,
+        } => reset::run(
+            &workbook,
+            &mut shell,
+            reset::Options {
+                chapter: &chapter,
                 force,
-                from,
-            } => reset::run(
-                &workbook,
-                &mut shell,
-                reset::Options {
-                    chapter: &chapter,
-                    force,
-                    from: from.as_deref(),
-                },
-            ),
-            Command::Watch {
-                chapter,
+                from: from.as_deref(),
+                restore: restore.then_some(backup.as_deref()),
+            },
+        ),
+        Command::Watch {
+            chapter,
+            rounds,
+            limits,
+        } => watch::run(
+            &workbook,
+            &mut shell,
+            watch::Options {
+                chapter: chapter.as_deref(),
+                timeout: limits.timeout(),
                 rounds,
-                limits,
-            } => watch::run(
-                &workbook,
-                &mut shell,
-                watch::Options {
-                    chapter: chapter.as_deref(),
-                    timeout: limits.timeout(),
-                    rounds,
-                },
-            ),
-            Command::Solution {
-                chapter,
+            },
+        ),
+        Command::Solution {
+            chapter,
+            force,
+            limits,
+        } => solution::run(
+            &workbook,
+            &mut shell,
+            solution::Options {
+                chapter: &chapter,
                 force,
-                limits,
-            } => solution::run(
-                &workbook,
-                &mut shell,
-                solution::Options {
-                    chapter: &chapter,
-                    force,
-                    timeout: limits.timeout(),
-                },
-            ),
-            Command::Export { student, no_git } => export::run(
-                &workbook,
-                &mut shell,
-                export::Options {
-                    destination: &student,
-                    git: !no_git,
-                },
-            ),
-            Command::Proxy(options) => proxy::run(&options),
-        });
+                timeout: limits.timeout(),
+            },
+        ),
+        Command::Export { student, no_git } => export::run(
+            &workbook,
+            &mut shell,
+            export::Options {
+                destination: &student,
+                git: !no_git,
+            },
+        ),
+        Command::Proxy(options) => proxy::run(&options),
+    });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         // A normal report of failing tests: the student has work to do, the tool is fine.
@@ -253,5 +327,69 @@ fn main() -> ExitCode {
             shell.error(&error);
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything `--help` says, for the top level and for `check`.
+    fn help(student_copy: bool) -> (String, String) {
+        let mut command = command_line(student_copy);
+        let top = command.render_help().to_string();
+        let check = command
+            .find_subcommand_mut("check")
+            .expect("there is a check command")
+            .render_help()
+            .to_string();
+        (top, check)
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_student_copys_help_leaves_out_the_instructors_commands() {
+        let (top, check) = help(false);
+        for name in INSTRUCTOR_COMMANDS {
+            assert!(
+                top.contains(&format!("  {name} ")),
+                "{name} missing in:\n{top}"
+            );
+        }
+        assert!(check.contains("--solution"), "{check}");
+
+        let (top, check) = help(true);
+        for name in INSTRUCTOR_COMMANDS {
+            assert!(
+                !top.contains(&format!("  {name} ")),
+                "{name} shown in:\n{top}"
+            );
+        }
+        assert!(top.contains("  check ") && top.contains("  hint "), "{top}");
+        assert!(!check.contains("--solution"), "{check}");
+        assert!(check.contains("--format"), "{check}");
+        // They still parse, so that they can say why they cannot run.
+        let parsed =
+            command_line(true).try_get_matches_from(["xtask", "check", "ch1", "--solution"]);
+        assert!(parsed.is_ok());
+    }
+
+    #[test]
+    fn the_root_is_read_before_parsing() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            root_argument(&args(&["xtask", "--root", "/w", "--help"])),
+            Some(PathBuf::from("/w"))
+        );
+        assert_eq!(
+            root_argument(&args(&["xtask", "check", "--root=/w"])),
+            Some(PathBuf::from("/w"))
+        );
+        assert_eq!(root_argument(&args(&["xtask", "--help"])), None);
+        assert_eq!(root_argument(&args(&["xtask", "--", "--root", "/w"])), None);
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::cargo::{self, Build};
 use crate::libtest;
+use crate::results::{self, Standing};
 use crate::shell::{self, Shell, Tone};
 use crate::verdict::{self, Verdict};
 use crate::workbook::{Chapter, STUDENT_COPY, Workbook, slash};
@@ -100,7 +101,8 @@ impl ChapterReport<'_> {
     }
 }
 
-/// Builds and tests one side of a chapter.
+/// Builds and tests one side of a chapter. How the exercise did is remembered in the runner's
+/// record of last checks (see [`results`]).
 pub fn grade<'a>(
     workbook: &Workbook,
     chapter: &'a Chapter,
@@ -133,12 +135,14 @@ pub fn grade<'a>(
         .sum();
     let program = match cargo::build_tests(&workbook.root, package)? {
         Build::Broken(errors) => {
-            return Ok(ChapterReport {
+            let report = ChapterReport {
                 chapter,
                 side,
                 graded: Graded::Broken(errors),
                 worth,
-            });
+            };
+            results::record(workbook, &report);
+            return Ok(report);
         }
         Build::Ready(program) => program,
     };
@@ -166,12 +170,14 @@ pub fn grade<'a>(
             }
         })
         .collect();
-    Ok(ChapterReport {
+    let report = ChapterReport {
         chapter,
         side,
         graded: Graded::Tests(tests),
         worth,
-    })
+    };
+    results::record(workbook, &report);
+    Ok(report)
 }
 
 /// The `#[test]` functions of a test file, by name, without compiling it: what a chapter is
@@ -362,17 +368,7 @@ pub fn print_score(shell: &mut Shell, workbook: &Workbook, report: &ChapterRepor
         return;
     }
     if report.all_passed() {
-        let next = match workbook.next_after(chapter) {
-            Some(next) => format!(
-                "{} is done. Next: {} ({}), `cargo xtask check {}`",
-                chapter.id, next.id, next.title, next.id
-            ),
-            None => format!(
-                "{} is done, and it was the last chapter. Well done!",
-                chapter.id
-            ),
-        };
-        shell.status(Tone::Good, "Done", next);
+        print_next(shell, workbook, chapter);
     } else {
         shell.status(
             Tone::Info,
@@ -391,6 +387,73 @@ pub fn print_score(shell: &mut Shell, workbook: &Workbook, report: &ChapterRepor
                 shell::command(&format!("cargo xtask hint {}", chapter.id))
             ),
         );
+    }
+}
+
+/// After `chapter` passed: the first chapter that is not done yet, from the record of each
+/// chapter's last check, so that grading one chapter never needs grading the others. When the
+/// record changes the answer from simply the chapter after this one, a note says why.
+fn print_next(shell: &mut Shell, workbook: &Workbook, chapter: &Chapter) {
+    // Plain, not bold: it is inside a dimmed note.
+    let again = "`cargo xtask check`";
+    let Some((next, standing, skipped)) = results::next_unfinished(workbook, chapter) else {
+        let message = if workbook.chapters.len() == 1 {
+            format!(
+                "{} is done, and it is the only chapter. Well done!",
+                chapter.id
+            )
+        } else {
+            format!(
+                "{} is done, and so is every other chapter: each passed its last check. Well done!",
+                chapter.id
+            )
+        };
+        shell.status(Tone::Good, "Done", message);
+        if workbook.chapters.len() > 1 {
+            shell.note(format!(
+                "(from the runner's record of last checks, {}; {again} checks every chapter again)",
+                results::RECORD
+            ));
+        }
+        return;
+    };
+    shell.status(
+        Tone::Good,
+        "Done",
+        format!(
+            "{} is done. Next: {} ({}), `cargo xtask check {}`",
+            chapter.id, next.id, next.title, next.id
+        ),
+    );
+    let plainly_next = workbook.next_after(chapter).map(|c| &c.id) == Some(&next.id);
+    // The chapter after this one, never checked: the usual case, with nothing to explain.
+    if plainly_next && standing == Standing::Unchecked {
+        return;
+    }
+    let mut why = Vec::new();
+    if !skipped.is_empty() {
+        let ids: Vec<&str> = skipped.iter().map(|c| c.id.as_str()).collect();
+        why.push(format!(
+            "{} passed {} last check",
+            and_list(&ids),
+            if ids.len() == 1 { "its" } else { "their" }
+        ));
+    }
+    why.push(format!("{} {}", next.id, standing.reason()));
+    shell.note(format!(
+        "the first chapter not done yet: {} (from the runner's record of last checks, {}; {again} \
+         checks every chapter again)",
+        why.join(", and "),
+        results::RECORD
+    ));
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

@@ -12,7 +12,10 @@
 //!
 //! Nothing is ever lost: work that git has not committed stops `reset` unless `--force` is
 //! given, and the folder's content is copied to a new, named backup before anything is
-//! overwritten or removed.
+//! overwritten or removed. `reset` prints the command that puts that version back,
+//! `cargo xtask reset ch3 --restore <backup>` (`--restore` alone takes the newest backup), which
+//! works the same on every system. Restoring keeps the version it replaces in a backup of its
+//! own too, unless that version is the untouched stub, which `reset` can always bring back.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,18 +26,27 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::files;
 use crate::git;
 use crate::shell::{self, Shell, Tone};
-use crate::workbook::{Workbook, slash};
+use crate::workbook::{Chapter, Workbook, slash};
 
 pub struct Options<'a> {
     pub chapter: &'a str,
     pub force: bool,
     /// The commit to take the stub from, instead of the first that added it.
     pub from: Option<&'a str>,
+    /// Put a backup back instead: `Some(None)` for the newest, `Some(Some(name))` for a named one.
+    pub restore: Option<Option<&'a str>>,
 }
 
-/// Runs `reset`; true when the exercise is the untouched stub afterwards.
+/// Where backups are kept, relative to the root.
+const BACKUPS: &str = ".workbook/backups";
+
+/// Runs `reset`; true when the exercise is the untouched stub (or the restored backup)
+/// afterwards.
 pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
     let chapter = workbook.chapter(options.chapter)?;
+    if let Some(name) = options.restore {
+        return restore_backup(workbook, shell, chapter, name);
+    }
     let root = &workbook.root;
     let relative = chapter.exercise_dir();
     let shown = slash(&relative);
@@ -47,24 +59,11 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
          with `git clone` has that history",
         root.display()
     );
-    let (commit, origin) = match options.from {
-        Some(revision) => (git::resolve(root, revision)?, format!("`{revision}`")),
-        None => match git::last_commit_changing(root, &chapter.tests_file())? {
-            Some(commit) => (commit, "the last commit that changed its tests".to_owned()),
-            None => {
-                let commit = git::first_commit_adding(root, &relative)?.with_context(|| {
-                    format!("git has no commit that added {shown}, so there is no stub to restore")
-                })?;
-                (commit, "the commit that added it".to_owned())
-            }
-        },
-    };
-    let stub = git::files_at(root, &commit, &relative)?;
-    ensure!(
-        !stub.is_empty(),
-        "commit {} has nothing in {shown}",
-        git::short(&commit)
-    );
+    let Stub {
+        commit,
+        origin,
+        files: stub,
+    } = stub(root, chapter, options.from)?;
 
     let current = files::list(&dir, &files::is_build_output)?;
     if is_same(&dir, &relative, &current, &stub) {
@@ -93,23 +92,34 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         );
     }
 
-    if !current.is_empty() {
-        let backup = backup_folder(root, &chapter.dir_name())?;
-        files::copy(&dir, &backup, &current)
+    let saved = if current.is_empty() {
+        None
+    } else {
+        let backup = back_up(root, chapter, &current)
             .context("cannot back up your version, so nothing was reset")?;
-        let backup = backup.strip_prefix(root).unwrap_or(&backup);
         shell.status(
             Tone::Good,
             "Saved",
-            format!("your version of {} in {}/", chapter.id, slash(backup)),
+            format!("your version of {} in {BACKUPS}/{backup}/", chapter.id),
         );
-    }
+        Some(backup)
+    };
     restore(&dir, &relative, &current, &stub)?;
     shell.status(
         Tone::Good,
         "Restored",
         format!("{shown}/ as in commit {} ({origin})", git::short(&commit)),
     );
+    if let Some(backup) = saved {
+        shell.status(
+            Tone::Info,
+            "Undo",
+            format!(
+                "{} puts your version back",
+                shell::command(&restore_command(chapter, &backup))
+            ),
+        );
+    }
     shell.status(
         Tone::Info,
         "Next",
@@ -121,8 +131,204 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     Ok(true)
 }
 
+/// Files with their content, by path.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// The untouched stub of a chapter's exercise.
+struct Stub {
+    /// The commit it comes from.
+    commit: String,
+    /// In words, how that commit was found.
+    origin: String,
+    /// Its files, by their paths relative to the root (as git names them).
+    files: Files,
+}
+
+/// The untouched stub of `chapter`, from `from` or the commit that `reset` finds by itself.
+fn stub(root: &Path, chapter: &Chapter, from: Option<&str>) -> Result<Stub> {
+    let relative = chapter.exercise_dir();
+    let shown = slash(&relative);
+    let (commit, origin) = match from {
+        Some(revision) => (git::resolve(root, revision)?, format!("`{revision}`")),
+        None => match git::last_commit_changing(root, &chapter.tests_file())? {
+            Some(commit) => (commit, "the last commit that changed its tests".to_owned()),
+            None => {
+                let commit = git::first_commit_adding(root, &relative)?.with_context(|| {
+                    format!("git has no commit that added {shown}, so there is no stub to restore")
+                })?;
+                (commit, "the commit that added it".to_owned())
+            }
+        },
+    };
+    let stub = git::files_at(root, &commit, &relative)?;
+    ensure!(
+        !stub.is_empty(),
+        "commit {} has nothing in {shown}",
+        git::short(&commit)
+    );
+    Ok(Stub {
+        commit,
+        origin,
+        files: stub,
+    })
+}
+
+/// The command that puts the backup `name` of `chapter` back: the same on every system.
+fn restore_command(chapter: &Chapter, name: &str) -> String {
+    format!("cargo xtask reset {} --restore {name}", chapter.id)
+}
+
+/// Copies the exercise's `files` to a new backup; its folder name.
+fn back_up(root: &Path, chapter: &Chapter, files: &[PathBuf]) -> Result<String> {
+    let backup = backup_folder(root, &chapter.dir_name())?;
+    files::copy(&root.join(chapter.exercise_dir()), &backup, files)?;
+    Ok(backup
+        .file_name()
+        .expect("a backup folder has a name")
+        .to_string_lossy()
+        .into_owned())
+}
+
+/// `reset --restore [BACKUP]`: puts a backup of the exercise back, the newest when none is
+/// named, after keeping the version it replaces (unless that is the untouched stub).
+fn restore_backup(
+    workbook: &Workbook,
+    shell: &mut Shell,
+    chapter: &Chapter,
+    name: Option<&str>,
+) -> Result<bool> {
+    let root = &workbook.root;
+    let relative = chapter.exercise_dir();
+    let shown = slash(&relative);
+    let dir = root.join(&relative);
+    let backups = backups_of(root, chapter);
+    let chosen = match name {
+        None => backups.last().cloned().with_context(|| {
+            format!(
+                "there is no backup of {} in {BACKUPS}/ to restore; `cargo xtask reset {}` makes \
+                 one before it puts the stub back",
+                chapter.id, chapter.id
+            )
+        })?,
+        Some(name) => {
+            // The folder's name, or its path as `reset` printed it (`.workbook/backups/NAME/`).
+            let name = name
+                .trim_end_matches(['/', '\\'])
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default();
+            if !backups.iter().any(|b| b == name) {
+                let known = if backups.is_empty() {
+                    "it has none".to_owned()
+                } else {
+                    format!("its backups are {}", backups.join(", "))
+                };
+                bail!(
+                    "there is no backup `{name}` of {} in {BACKUPS}/; {known}",
+                    chapter.id
+                );
+            }
+            name.to_owned()
+        }
+    };
+    let folder = root.join(BACKUPS).join(&chosen);
+    let saved = files::list(&folder, &files::is_build_output)?;
+    ensure!(
+        !saved.is_empty(),
+        "the backup {BACKUPS}/{chosen}/ is empty, so there is nothing to restore"
+    );
+    let content = saved
+        .iter()
+        .map(|file| {
+            let path = folder.join(file);
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((relative.join(file), bytes))
+        })
+        .collect::<Result<Vec<_>>>()?;
+
+    let current = files::list(&dir, &files::is_build_output)?;
+    if is_same(&dir, &relative, &current, &content) {
+        shell.status(
+            Tone::Good,
+            "Unchanged",
+            format!("{shown} is already as in {BACKUPS}/{chosen}/"),
+        );
+        return Ok(true);
+    }
+    if !current.is_empty() && !is_untouched_stub(root, chapter, &current) {
+        let backup = back_up(root, chapter, &current)
+            .context("cannot back up the version there now, so nothing was restored")?;
+        shell.status(
+            Tone::Good,
+            "Saved",
+            format!(
+                "the version of {} that was there in {BACKUPS}/{backup}/ ({} brings it back)",
+                chapter.id,
+                shell::command(&restore_command(chapter, &backup))
+            ),
+        );
+    }
+    restore(&dir, &relative, &current, &content)?;
+    shell.status(
+        Tone::Good,
+        "Restored",
+        format!("{shown}/ from {BACKUPS}/{chosen}/"),
+    );
+    shell.status(
+        Tone::Info,
+        "Next",
+        format!(
+            "{} grades it",
+            shell::command(&format!("cargo xtask check {}", chapter.id))
+        ),
+    );
+    Ok(true)
+}
+
+/// True when the exercise's `current` files are the untouched stub, as `reset` would restore
+/// it; false when that cannot be told (no git, no history).
+fn is_untouched_stub(root: &Path, chapter: &Chapter, current: &[PathBuf]) -> bool {
+    let relative = chapter.exercise_dir();
+    git::is_repository(root)
+        && stub(root, chapter, None)
+            .is_ok_and(|stub| is_same(&root.join(&relative), &relative, current, &stub.files))
+}
+
+/// The names of `chapter`'s backups, oldest first.
+fn backups_of(root: &Path, chapter: &Chapter) -> Vec<String> {
+    let prefix = format!("{}-", chapter.dir_name());
+    let mut found: Vec<(String, u32, String)> = fs::read_dir(root.join(BACKUPS))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let (stamp, attempt) = backup_stamp(name.strip_prefix(&prefix)?)?;
+            Some((stamp.to_owned(), attempt, name))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, _, name)| name).collect()
+}
+
+/// `("20261127-201500", 2)` for `20261127-201500-2`, the part of a backup's name after the
+/// exercise's folder name; `None` when it is not a stamp (another chapter's longer slug).
+fn backup_stamp(rest: &str) -> Option<(&str, u32)> {
+    let (stamp, attempt) = match rest.get(15..) {
+        Some("") => (rest, 1),
+        Some(more) => (&rest[..15], more.strip_prefix('-')?.parse().ok()?),
+        None => return None,
+    };
+    let bytes = stamp.as_bytes();
+    let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    (bytes.len() == 15 && digits(&bytes[..8]) && bytes[8] == b'-' && digits(&bytes[9..]))
+        .then_some((stamp, attempt))
+}
+
 /// True when the folder holds exactly the stub's files, with the same content.
-fn is_same(dir: &Path, relative: &Path, current: &[PathBuf], stub: &[(PathBuf, Vec<u8>)]) -> bool {
+fn is_same(dir: &Path, relative: &Path, current: &[PathBuf], stub: &Files) -> bool {
     current.len() == stub.len()
         && stub.iter().all(|(path, content)| {
             path.strip_prefix(relative)
@@ -224,6 +430,27 @@ fn utc_stamp(seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_backups_name_is_the_folder_a_stamp_and_maybe_an_attempt() {
+        assert_eq!(
+            backup_stamp("20261127-201500"),
+            Some(("20261127-201500", 1))
+        );
+        assert_eq!(
+            backup_stamp("20261127-201500-12"),
+            Some(("20261127-201500", 12))
+        );
+        for other in [
+            "",
+            "2026",
+            "20261127-2015xx",
+            "text-20261127-201500",
+            "20261127-201500x",
+        ] {
+            assert_eq!(backup_stamp(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn stamps_are_utc_calendar_dates() {

@@ -100,6 +100,15 @@ impl Shell {
     }
 }
 
+/// A [`Shell::status`] line on stderr, for what the runner says while it waits (cargo waiting
+/// for a lock): it shows at once, and never mixes with a report on stdout, such as JSON.
+pub fn notice(tone: Tone, verb: &str, message: impl Display) {
+    let verb = format!("{verb:>VERB_WIDTH$}");
+    let mut err = io::stderr();
+    let _ = writeln!(err, "{} {message}", paint(tone, &verb).bold());
+    let _ = err.flush();
+}
+
 /// `text` in the colour of `tone` (plain when colour is off).
 pub fn paint(tone: Tone, text: &str) -> ColoredString {
     match tone {

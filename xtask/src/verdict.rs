@@ -249,14 +249,14 @@ mod tests {
               left: 1
              right: 2
             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
-            this run used seed 4; replay it with WORKBOOK_SEED=4
+            failed with seed 4. The seeds are fixed, not random: every run tries the same ones. To run seed 4 alone, set WORKBOOK_SEED=4.
         "};
         let Verdict::Failed { message } = classify_failure(output, Path::new(".")) else {
             panic!("expected a failure");
         };
         assert!(message.starts_with("assertion `left == right` failed: the port is wrong"));
         assert!(message.contains(" right: 2"));
-        assert!(message.ends_with("replay it with WORKBOOK_SEED=4"));
+        assert!(message.ends_with("To run seed 4 alone, set WORKBOOK_SEED=4."));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `cargo xtask watch [chapter]`: grades a chapter again each time one of its files is saved,
-//! and moves on to the next chapter when every test passes. Ctrl-C stops it.
+//! and moves on when every test passes, to the first chapter not done yet (as `check` names it,
+//! from the record of last checks). Ctrl-C stops it.
 //!
 //! Saving is noticed by polling: every half second the exercise folder's files are compared
 //! with what they were (time of change and content), which needs nothing but std and works the
@@ -16,6 +17,7 @@ use anyhow::Result;
 
 use crate::files;
 use crate::report::{self, ChapterReport, Side};
+use crate::results;
 use crate::shell::{self, Shell, Tone};
 use crate::workbook::{Workbook, slash};
 
@@ -78,7 +80,8 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         shell.line("");
         report::print_score(shell, workbook, &report);
         if report.all_passed() {
-            let Some(next) = workbook.next_after(chapter) else {
+            // The chapter that the score line named as next: the first one not done yet.
+            let Some((next, _, _)) = results::next_unfinished(workbook, chapter) else {
                 return Ok(true);
             };
             shell.status(
