@@ -129,7 +129,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
                 "Running",
                 format!("{command} (for {})", slash(page)),
             );
-            run_page_command(&folder, command)
+            run_page_command(&folder, &root.join(EXPORT_TARGET), command)
         })
         .with_context(|| format!("cannot render the output {} needs", slash(page)))?;
         fs::write(destination.join(page), frozen)
@@ -256,10 +256,16 @@ fn freeze(page: &str, run: &mut dyn FnMut(&str) -> Result<String>) -> Result<Str
     Ok(out)
 }
 
-/// Runs a page's command as mdbook-cmdrun would, in the page's `folder`, and returns what it
-/// printed. Commands are a program and its arguments, without a shell (so that export works the
-/// same on every system): anything a shell would interpret is refused.
-fn run_page_command(folder: &Path, command: &str) -> Result<String> {
+/// Where the programs that export runs for the book are built: a folder of their own, so that
+/// they are never mixed up with a student copy's programs built elsewhere with the same package
+/// names (cargo would take one for the other).
+const EXPORT_TARGET: &str = "target/export";
+
+/// Runs a page's command as mdbook-cmdrun would, in the page's `folder`, with cargo building in
+/// `target`, and returns what it printed. Commands are a program and its arguments, without a
+/// shell (so that export works the same on every system): anything a shell would interpret is
+/// refused.
+fn run_page_command(folder: &Path, target: &Path, command: &str) -> Result<String> {
     ensure!(
         !command.contains(|c: char| "|&;<>$`'\"\\*?(){}".contains(c)) && !command.starts_with('-'),
         "`{command}` needs a shell (or an exit code); a frozen command is a program and its \
@@ -270,6 +276,7 @@ fn run_page_command(folder: &Path, command: &str) -> Result<String> {
     let output = std::process::Command::new(program)
         .args(words)
         .current_dir(folder)
+        .env("CARGO_TARGET_DIR", target)
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -527,13 +534,15 @@ mod tests {
     #[test]
     fn a_frozen_command_runs_without_a_shell_and_must_succeed() {
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let version = run_page_command(here, "rustc --version").unwrap();
+        // `rustc` builds nothing: any folder will do.
+        let target = std::env::temp_dir();
+        let version = run_page_command(here, &target, "rustc --version").unwrap();
         assert!(version.starts_with("rustc "), "{version}");
         for shell_syntax in ["echo hi | cat", "echo $HOME", "-1 false"] {
-            let error = run_page_command(here, shell_syntax).unwrap_err();
+            let error = run_page_command(here, &target, shell_syntax).unwrap_err();
             assert!(error.to_string().contains("needs a shell"), "{error}");
         }
-        let error = run_page_command(here, "rustc --no-such-flag").unwrap_err();
+        let error = run_page_command(here, &target, "rustc --no-such-flag").unwrap_err();
         assert!(error.to_string().contains("failed"), "{error}");
     }
 
