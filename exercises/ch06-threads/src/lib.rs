@@ -7,7 +7,7 @@
 //! Stuck? `cargo xtask hint ch6` shows one hint at a time.
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 
 /// Starts `count` threads, all at once, the way the lecture starts its three: thread `i` runs
 /// `work(i)`. Then joins every thread and returns what each returned, in the order they were
@@ -61,14 +61,44 @@ pub fn echo(stream: TcpStream) -> io::Result<u64> {
     todo!("echo everything {stream:?} sends")
 }
 
+/// Where [`serve`] gets its connections: a [`TcpListener`], or, in the tests, a listener whose
+/// `accept` fails on purpose, the way a real one fails when the server has run out of file
+/// descriptors or memory. Provided: there is nothing to write here.
+pub trait Accept {
+    /// Waits for the next connection and returns it, with the client's address, as
+    /// [`TcpListener::accept`] does.
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)>;
+}
+
+impl Accept for TcpListener {
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        // The listener's own `accept`: a type's own methods come before a trait's.
+        TcpListener::accept(self)
+    }
+}
+
 /// Serves echo clients for ever, many at once: each accepted connection gets a thread of its
 /// own running [`echo`], so a client that stays connected and silent never delays the others,
-/// and a client that disconnects abruptly ends only its own thread. Returns only when
-/// `accept` itself fails.
-pub fn serve(listener: TcpListener) -> io::Result<()> {
-    // TODO: loop on `listener.accept()`; move each stream into `thread::spawn` and call `echo`
-    // there. An error from one client belongs to that client's thread, not to this loop.
-    todo!("serve echo clients on {listener:?}")
+/// and a client that disconnects abruptly ends only its own thread.
+///
+/// `serve` never returns, and its return type `!` ("never") says so: the compiler checks that
+/// no path leaves the loop. An `io::Result<()>` would promise a result that never comes, since
+/// no error ends the server:
+///
+/// - When `accept` fails (too many open files, out of memory, a client that gave up before it
+///   was accepted, …), the cause is usually the server's own resources, which come back as
+///   clients leave. `serve` pauses briefly (10 to 100 ms) and accepts again. Without the pause
+///   it would spin: retry at once, thousands of times a second, on an error still there.
+/// - When the operating system refuses a new thread, that one connection is closed and the
+///   server goes on. (`thread::spawn` panics then; `thread::Builder::new().spawn(…)` returns
+///   an error instead.)
+pub fn serve(listener: impl Accept) -> ! {
+    // TODO: loop on `listener.accept()`. On `Ok`, move the stream into
+    // `thread::Builder::new().spawn(…)` and call `echo` there: an error from one client belongs
+    // to that client's thread, not to this loop. On `Err`, `thread::sleep` a moment and go on.
+    // (`?` does not compile here: `serve` has no error to return. Delete the `let _`.)
+    let _ = listener;
+    todo!("serve echo clients")
 }
 
 #[cfg(test)]

@@ -1,17 +1,24 @@
 //! The tests of chapter 6. The same file grades your exercise and the reference solution.
 //!
-//! None of these tests measures time. To prove that threads run at the same time, the work
-//! waits at a `Barrier` sized to the number of threads: the barrier opens only when every
-//! thread has reached it, which can happen only if they all run at once. Work done one thread
-//! after another stops at the barrier for ever, and the watchdog says so.
+//! None of these tests measures how fast your code is. To prove that threads run at the same
+//! time, the work waits at a `Barrier` sized to the number of threads: the barrier opens only
+//! when every thread has reached it, which can happen only if they all run at once. Work done
+//! one thread after another stops at the barrier for ever, and the watchdog says so.
+//!
+//! The last two tests give `serve` a listener whose `accept` fails on purpose, as a real one
+//! does when the server runs out of file descriptors. One of them counts how often `serve`
+//! calls `accept` while it keeps failing for 200 ms: a server that pauses after each error
+//! calls it a few times, one that retries at once calls it thousands of times.
 
 use super::*;
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, OnceLock, mpsc};
 use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
 
 use testkit::net;
 use testkit::peer;
@@ -401,4 +408,166 @@ fn a_client_that_disconnects_abruptly_never_disturbs_the_others() {
             "a client that connected after another reset its connection",
         );
     });
+}
+
+/// A real listener whose `accept` fails on purpose before it accepts normally, the way a
+/// server's does when it has run out of file descriptors or memory. It fails the first
+/// `fail_first` calls, and every call in the `fail_for` that follows the first call; never more
+/// than [`MOST_FAILURES`] calls, so a server that spins does not spin for long.
+struct FailingListener {
+    listener: TcpListener,
+    fail_first: usize,
+    fail_for: Duration,
+    first_call: OnceLock<Instant>,
+    failures: Arc<AtomicUsize>,
+    /// Sends the number of failures so far after each one. It closes when the listener is
+    /// dropped, which is how the test learns that `serve` ended.
+    failed: mpsc::Sender<usize>,
+}
+
+/// After this many failures, [`FailingListener`] accepts normally.
+const MOST_FAILURES: usize = 1000;
+
+impl FailingListener {
+    fn new(fail_first: usize, fail_for: Duration) -> (Self, mpsc::Receiver<usize>) {
+        let (failed, failures_so_far) = mpsc::channel();
+        let listener = FailingListener {
+            listener: net::listener(),
+            fail_first,
+            fail_for,
+            first_call: OnceLock::new(),
+            failures: Arc::default(),
+            failed,
+        };
+        (listener, failures_so_far)
+    }
+
+    fn addr(&self) -> SocketAddr {
+        net::addr_of(&self.listener)
+    }
+}
+
+impl Accept for FailingListener {
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let since_first_call = self.first_call.get_or_init(Instant::now).elapsed();
+        let failed = self.failures.load(Ordering::SeqCst);
+        if failed < MOST_FAILURES && (failed < self.fail_first || since_first_call < self.fail_for)
+        {
+            self.failures.store(failed + 1, Ordering::SeqCst);
+            // Nobody may be listening any more; that is fine.
+            let _ = self.failed.send(failed + 1);
+            // The errors of a server that is short of something, in turn.
+            return Err(match failed % 3 {
+                0 => io::Error::other("too many open files (injected by the test)"),
+                1 => io::Error::from(io::ErrorKind::OutOfMemory),
+                _ => io::Error::from(io::ErrorKind::ConnectionAborted),
+            });
+        }
+        self.listener.accept()
+    }
+}
+
+/// Connects a client once `accept` has failed (`after` says how) and checks that it is echoed.
+fn expect_served_after_failures(addr: SocketAddr, after: &str) {
+    let stopped = "so serve stopped at an accept error, and its closed listener refuses every \
+                   later client. An accept error is usually about the server's own resources \
+                   (out of file descriptors or memory), not about a client: pause briefly and \
+                   call accept again";
+    let mut client = TcpStream::connect_timeout(&addr, watchdog::scaled(net::IO_TIMEOUT))
+        .unwrap_or_else(|error| {
+            panic!("a client that connected {after} was refused ({error}), {stopped}")
+        });
+    net::set_timeouts(&client);
+    let message = b"are you still there?\n";
+    client.write_all(message).unwrap_or_else(|error| {
+        panic!("a client that connected {after} could not send ({error}), {stopped}")
+    });
+    let mut back = vec![0; message.len()];
+    match client.read_exact(&mut back) {
+        Ok(()) => assert!(
+            back == message,
+            "a client that connected {after} sent {:?} and got back {:?}; an echo server sends \
+             every byte back unchanged",
+            String::from_utf8_lossy(message),
+            String::from_utf8_lossy(&back)
+        ),
+        Err(error) if net::is_timeout(&error) => panic!(
+            "a client that connected {after} got no echo in {}: serve stopped accepting, or \
+             pauses far too long. After an accept error, pause briefly (10 to 100 ms) and call \
+             accept again",
+            watchdog::describe(watchdog::scaled(net::IO_TIMEOUT))
+        ),
+        Err(error) => {
+            panic!(
+                "a client that connected {after} was disconnected unanswered ({error}), {stopped}"
+            )
+        }
+    }
+}
+
+#[test]
+fn serve_goes_on_accepting_after_accept_fails() {
+    let (listener, failures_so_far) = FailingListener::new(3, Duration::ZERO);
+    let addr = listener.addr();
+    thread::spawn(move || serve(listener));
+    watchdog::within_default(
+        "serve to call accept again after it failed; after an accept error, pause briefly \
+         (10 to 100 ms), not for seconds",
+        move || {
+            for failures in 0..3 {
+                if failures_so_far.recv().is_err() {
+                    let when = match failures {
+                        0 => "before it called accept".to_owned(),
+                        1 => "after accept failed once".to_owned(),
+                        n => format!("after accept failed {n} times"),
+                    };
+                    panic!(
+                        "serve stopped for good {when}: every client after that is refused. An \
+                         accept error (too many open files, out of memory, …) is usually about \
+                         the server's own resources, not about a client, and they come back as \
+                         clients leave: pause briefly and call accept again, whatever the error"
+                    );
+                }
+            }
+            expect_served_after_failures(
+                addr,
+                "after accept failed 3 times (too many open files, out of memory, connection \
+                 aborted)",
+            );
+        },
+    );
+}
+
+#[test]
+fn serve_pauses_after_a_failed_accept_instead_of_spinning() {
+    let failing_for = Duration::from_millis(200);
+    let (listener, _) = FailingListener::new(0, failing_for);
+    let failures = Arc::clone(&listener.failures);
+    let addr = listener.addr();
+    thread::spawn(move || serve(listener));
+    watchdog::within_default(
+        "a client to be served once accept stopped failing; after an accept error, pause \
+         briefly (10 to 100 ms), not for seconds",
+        move || expect_served_after_failures(addr, "after accept had failed for 200 ms"),
+    );
+    let calls = failures.load(Ordering::SeqCst);
+    // Why this bound holds on any machine, however busy: `thread::sleep` never ends early, so a
+    // loop that pauses 10 ms or more after each error fits at most 200 / 10 + 1 = 21 calls in
+    // the 200 ms, and a loaded machine only makes its pauses longer and its calls fewer. A loop
+    // without a pause needs well under a microsecond per failing call (no system call is made),
+    // so it reaches MOST_FAILURES as soon as it gets a few milliseconds of CPU in those 200 ms.
+    let most = 50;
+    assert!(
+        calls <= most,
+        "while accept kept failing for {}, serve called it {}{calls} times: it retries at once, \
+         in a busy loop that burns a whole core on an error that is still there. After an \
+         accept error, pause briefly (10 to 100 ms, `thread::sleep`) before calling accept \
+         again; a pause of 10 ms makes at most 21 calls here",
+        watchdog::describe(failing_for),
+        if calls >= MOST_FAILURES {
+            "at least "
+        } else {
+            ""
+        },
+    );
 }

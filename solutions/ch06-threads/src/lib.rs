@@ -3,8 +3,9 @@
 
 use std::any::Any;
 use std::io;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
+use std::time::Duration;
 
 /// Starts `count` threads, all at once, the way the lecture starts its three: thread `i` runs
 /// `work(i)`. Then joins every thread and returns what each returned, in the order they were
@@ -95,14 +96,56 @@ pub fn echo(stream: TcpStream) -> io::Result<u64> {
     Ok(echoed)
 }
 
+/// Where [`serve`] gets its connections: a [`TcpListener`], or, in the tests, a listener whose
+/// `accept` fails on purpose, the way a real one fails when the server has run out of file
+/// descriptors or memory. Provided: there is nothing to write here.
+pub trait Accept {
+    /// Waits for the next connection and returns it, with the client's address, as
+    /// [`TcpListener::accept`] does.
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)>;
+}
+
+impl Accept for TcpListener {
+    fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        // The listener's own `accept`: a type's own methods come before a trait's.
+        TcpListener::accept(self)
+    }
+}
+
+/// How long [`serve`] pauses after `accept` fails: long enough not to spin, short enough that
+/// clients hardly notice once the server has what it was short of.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
+
 /// Serves echo clients for ever, many at once: each accepted connection gets a thread of its
 /// own running [`echo`], so a client that stays connected and silent never delays the others,
-/// and a client that disconnects abruptly ends only its own thread. Returns only when
-/// `accept` itself fails.
-pub fn serve(listener: TcpListener) -> io::Result<()> {
+/// and a client that disconnects abruptly ends only its own thread.
+///
+/// `serve` never returns, and its return type `!` ("never") says so: the compiler checks that
+/// no path leaves the loop. An `io::Result<()>` would promise a result that never comes, since
+/// no error ends the server:
+///
+/// - When `accept` fails (too many open files, out of memory, a client that gave up before it
+///   was accepted, …), the cause is usually the server's own resources, which come back as
+///   clients leave. `serve` pauses briefly (10 to 100 ms) and accepts again. Without the pause
+///   it would spin: retry at once, thousands of times a second, on an error still there.
+/// - When the operating system refuses a new thread, that one connection is closed and the
+///   server goes on. (`thread::spawn` panics then; `thread::Builder::new().spawn(…)` returns
+///   an error instead.)
+pub fn serve(listener: impl Accept) -> ! {
     loop {
-        let (stream, _peer) = listener.accept()?;
-        thread::spawn(move || {
+        let stream = match listener.accept() {
+            Ok((stream, _peer)) => stream,
+            Err(_) => {
+                // Out of file descriptors or memory, most likely: trying again at once would
+                // fail again. Pause, then go on; the error is not the server's end.
+                thread::sleep(ACCEPT_PAUSE);
+                continue;
+            }
+        };
+        // When the OS refuses a thread, `thread::spawn` would panic; `Builder::spawn` returns
+        // `Err` and drops the closure, and with it the stream: that one connection closes, and
+        // the server goes on. A thread that did start runs on without its `JoinHandle`.
+        let _ = thread::Builder::new().spawn(move || {
             // A client's error ends that client's conversation and nothing else.
             let _ = echo(stream);
         });

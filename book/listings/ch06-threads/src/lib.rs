@@ -5,6 +5,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::thread;
+use std::time::Duration;
 
 /// The name of Python 3 on this machine: `python3`, or `python` (as on Windows).
 pub fn find_python() -> Option<String> {
@@ -91,15 +92,30 @@ fn echo(stream: TcpStream) -> io::Result<u64> {
 }
 
 // ANCHOR: thread_per_connection
-/// Serves every client that connects, each on a thread of its own.
-pub fn serve(listener: TcpListener) -> io::Result<()> {
+/// Serves every client that connects, each on a thread of its own. It never
+/// returns (`!`): no error ends the server.
+pub fn serve(listener: TcpListener) -> ! {
     loop {
-        let (stream, peer) = listener.accept()?;
-        thread::spawn(move || {
+        let (stream, peer) = match listener.accept() {
+            Ok(connection) => connection,
+            Err(error) => {
+                // The server is short of something (file descriptors, memory)
+                // that comes back as clients leave: pause, then try again.
+                eprintln!("accept failed: {error}");
+                thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        // `thread::spawn` panics when the OS refuses a thread; `Builder`
+        // returns the error, and drops the closure: the stream closes.
+        let spawned = thread::Builder::new().spawn(move || {
             if let Err(error) = echo(stream) {
                 eprintln!("{peer}: {error}");
             }
         });
+        if let Err(error) = spawned {
+            eprintln!("{peer}: no thread for this client: {error}");
+        }
     }
 }
 // ANCHOR_END: thread_per_connection

@@ -8,6 +8,8 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::thread;
+use std::time::Duration;
 
 use crate::chapter::{listen, serve_one};
 
@@ -41,7 +43,15 @@ pub fn main() -> ExitCode {
         // A client that misbehaves ends its own connection, never the server.
         match serve_one(&listener) {
             Ok(echoed) => println!("a client is done: {echoed} bytes echoed"),
-            Err(error) => eprintln!("a client's connection failed: {error}"),
+            Err(error) => {
+                eprintln!("serving a client failed: {error}");
+                // The error may come from `accept` itself: the server is out of file
+                // descriptors or memory, and the next call would fail at once too, so this loop
+                // would spin. The `io::Error` alone cannot always say whether it came from
+                // `accept` or from a client, so pause briefly after any error: a client's error
+                // costs 50 ms, and a failing `accept` is retried 20 times a second, not millions.
+                thread::sleep(Duration::from_millis(50));
+            }
         }
     }
 }

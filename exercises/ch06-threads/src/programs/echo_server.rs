@@ -38,11 +38,6 @@ pub fn main() -> ExitCode {
         ),
         Err(error) => eprintln!("listening, but the bound address is unknown: {error}"),
     }
-    match serve(listener) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("the server stopped: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    // `serve` never returns (its type is `!`): nothing but Ctrl-C stops the server.
+    serve(listener)
 }
