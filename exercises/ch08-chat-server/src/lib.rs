@@ -7,7 +7,9 @@
 //! queue each) and a picture of the threads. Then build the server in the order of the tests,
 //! running `cargo xtask check ch8` after each step:
 //!
-//! 1. naming and joining: start, welcome, the name rules, the room line, "has entered";
+//! 1. naming and joining: start, welcome, the name rules (unique ignoring ASCII case, sent
+//!    within [`NAME_TIMEOUT`]), the room line, "has entered", and room for real clients
+//!    during a flood of silent connections;
 //! 2. relaying: `[name] text` to every other joined client, whatever the reads look like;
 //! 3. leaving: "has left" on any disconnect of a joined client, and never for the others;
 //! 4. limits: 4096-byte lines, UTF-8, an error line and a close otherwise;
@@ -15,8 +17,9 @@
 //!    fills its own queue. A sender whose line finds a queue full waits for room, holding no
 //!    lock anyone else needs, for at most a grace period: a burst of lines must not cost a
 //!    client that reads its place, but one whose queue stays full that long has stopped reading
-//!    and is disconnected. So a client that stops reading delays the others by at most the
-//!    grace period, once;
+//!    and is disconnected. So clients that stop reading delay the others by at most the grace
+//!    period, once for all of them: count a queue's grace from when it filled up, not from
+//!    when each sender came;
 //! 6. shutdown: refuse new connections, close every client, join every thread.
 //!
 //! One rule for every step, so that your server works on Linux, macOS and Windows alike: no
@@ -45,6 +48,11 @@ pub const QUEUE_LINES: usize = 256;
 /// slow. A client that reads makes room within milliseconds, however fast the others send.
 pub const QUEUE_GRACE: Duration = Duration::from_secs(2);
 
+/// How long a new connection may take to send its name. One that has not sent a valid name by
+/// then gets one `* error:` line and is closed, so that silent connections cannot keep their
+/// places for ever.
+pub const NAME_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The first line every client receives.
 pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
 
@@ -60,8 +68,11 @@ impl Server {
     /// own; returns as soon as the server accepts connections.
     ///
     /// Each connection gets the welcome line, then its first line is its name: 1 to 16 ASCII
-    /// letters or digits, and not already in the room. An illegal name gets one line saying why
-    /// and the connection is closed. A legal name joins the room: the client gets a line starting
+    /// letters or digits, and not already in the room, ignoring ASCII case (`Alice` is taken
+    /// when `alice` is in). An illegal name gets one line saying why and the connection is
+    /// closed; so does a connection that sends no name within [`NAME_TIMEOUT`]. Connections
+    /// waiting for a name do not take the places of joined clients: a flood of silent ones never
+    /// keeps a real client out for longer than the name timeout. A legal name joins the room: the client gets a line starting
     /// with `*` that lists the others, and they get `* name has entered the room`. Each later line
     /// goes to every other joined client as `[name] text`; when a joined client disconnects, the
     /// others get `* name has left the room`.

@@ -308,6 +308,103 @@ fn a_name_already_in_the_room_is_illegal() {
 }
 
 #[test]
+fn names_are_unique_ignoring_ascii_case() {
+    within("names that differ only in case to be turned away", || {
+        let addr = start().local_addr();
+        let (mut alice, _) = Client::join(addr, "alice");
+        for name in ["Alice", "ALICE"] {
+            let mut again = Client::welcomed(addr, name);
+            again.send(name);
+            let line = again.line("a line saying the name is taken");
+            assert!(
+                !line.starts_with("* The room contains"),
+                "{name} joined while alice was in the room; names are compared ignoring ASCII \
+                 case (eq_ignore_ascii_case), or one client could pose as another"
+            );
+            again.expect_closed(&format!("alice is in the room, so {name} must be refused"));
+        }
+        assert_heard_nothing_more(addr, &mut alice, "zed", "Alice or ALICE");
+    });
+}
+
+/// The protocol's name timeout.
+const NAME_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[test]
+fn a_connection_that_sends_no_name_is_told_and_closed_after_ten_seconds() {
+    // The name timeout, then the time to see the close.
+    let limit = NAME_TIMEOUT + Duration::from_secs(10);
+    watchdog::within(limit, "a silent connection to be told and closed", || {
+        let addr = start().local_addr();
+        let mut silent = Client::welcomed(addr, "a client that never sends a name");
+        let mut slow = Client::welcomed(addr, "slow, a client that takes two seconds to type");
+        let patience = Some(watchdog::scaled(NAME_TIMEOUT + Duration::from_secs(5)));
+        silent.stream.set_read_timeout(patience).unwrap();
+        // Pacing a person at a keyboard, not waiting for the server: two seconds is well within
+        // the name timeout, so slow must be let in.
+        thread::sleep(Duration::from_secs(2));
+        slow.send("slow");
+        let room = slow.line("the room line: a name sent after two seconds is in time");
+        assert!(
+            room.starts_with('*'),
+            "slow sent its name two seconds after the welcome and got {room:?}; a client has \
+             ten seconds to send its name"
+        );
+        let line = silent.line(
+            "a `* error:` line: a connection that sends no name for ten seconds is told so and \
+             closed (a read timeout or a deadline on the first line; otherwise silent \
+             connections keep their places for ever)",
+        );
+        assert!(
+            line.starts_with("* error:"),
+            "a connection that sent no name got {line:?}; after ten seconds it should get one \
+             line starting with `* error:`"
+        );
+        silent.expect_closed("it had been told that it sent no name in time");
+    });
+}
+
+#[test]
+fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
+    // The server may turn the newcomer away until silent connections time out, so the name
+    // timeout is part of the limit. The flood is 120 connections: more than a server should let
+    // wait for a name beside its members, fewer than a test process may open on any system.
+    // (How many the server lets wait is its own choice, so no test can ask for one number.)
+    const SILENT: usize = 120;
+    let limit = NAME_TIMEOUT + Duration::from_secs(15);
+    watchdog::within(
+        limit,
+        "a real client to join during a flood of silent ones",
+        || {
+            let addr = start().local_addr();
+            let flood: Vec<Client> = (0..SILENT)
+                .map(|n| Client::connect(addr, &format!("silent connection {n}")))
+                .collect();
+            let joined = loop {
+                let mut real = Client::connect(addr, "ruth, a real client");
+                let first = real.next_line();
+                if let Ok(Some(welcome)) = first
+                    && !welcome.starts_with("* error:")
+                {
+                    real.send("ruth");
+                    if let Ok(Some(room)) = real.next_line()
+                        && room.starts_with('*')
+                        && !room.starts_with("* error:")
+                    {
+                        break real;
+                    }
+                }
+                // Pacing a person who tries again, not waiting for the server.
+                thread::sleep(Duration::from_millis(250));
+            };
+            // The flood stays connected until the real client is in.
+            drop(joined);
+            drop(flood);
+        },
+    );
+}
+
+#[test]
 fn fifty_clients_joining_at_once_see_a_consistent_room() {
     const CLIENTS: usize = 50;
     within("fifty clients to join at once", || {
@@ -813,17 +910,19 @@ fn ten_mebibytes_without_a_newline_are_refused_and_others_are_still_served() {
 /// How far the flood of the slow-client tests went.
 struct Flood {
     lines_bob_got: usize,
-    sam_left: bool,
-    /// The client that never read, still connected as far as the test is concerned.
-    sam: Client,
+    /// True once bob has heard that every client that never reads has left.
+    all_left: bool,
+    /// The clients that never read, still connected as far as the test is concerned.
+    stalled: Vec<Client>,
     server: Server,
 }
 
-/// Sam joins and never reads. Alice sends long lines in batches, and bob reads every one before
-/// the next batch, until bob hears that sam left or 32 MiB have gone by. Once sam's queue is
-/// full, alice's next line may wait for the grace period before it reaches bob: well within
-/// bob's patience.
-fn flood_past_a_client_that_never_reads() -> Flood {
+/// The clients named in `stalled` join and never read. Alice sends long lines in batches, and bob
+/// reads every one before the next batch, until bob has heard that all of them left or 32 MiB
+/// have gone by. Once their queues are full, alice's next line may wait for the grace period
+/// before it reaches bob: well within bob's patience, if the grace period is waited once for
+/// all of them, not once for each.
+fn flood_past_clients_that_never_read(stalled: &[&str]) -> Flood {
     const BATCH: usize = 32;
     const MOST: usize = 8192;
     let server = start();
@@ -831,19 +930,24 @@ fn flood_past_a_client_that_never_reads() -> Flood {
     let (mut alice, _) = Client::join(addr, "alice");
     let (mut bob, _) = Client::join(addr, "bob");
     alice.line("the line saying bob entered");
-    let (sam, _) = Client::join(addr, "sam");
-    alice.line("the line saying sam entered");
-    bob.line("the line saying sam entered");
+    let mut silent = Vec::new();
+    for name in stalled {
+        silent.push(Client::join(addr, name).0);
+        alice.line(&format!("the line saying {name} entered"));
+        bob.line(&format!("the line saying {name} entered"));
+    }
+    let who = stalled.join(" and ");
     let filler = "z".repeat(4000);
     let mut sent = 0;
-    // Alice reads nothing either; her queue only gets the line saying sam left.
+    let mut left = BTreeSet::new();
+    // Alice reads nothing either; her queue only gets the lines saying they left.
     let mut flood = Flood {
         lines_bob_got: 0,
-        sam_left: false,
-        sam,
+        all_left: false,
+        stalled: silent,
         server,
     };
-    while sent < MOST && !flood.sam_left {
+    while sent < MOST && !flood.all_left {
         let batch: Vec<String> = (sent..sent + BATCH)
             .map(|n| format!("{n:05} {filler}\n"))
             .collect();
@@ -851,15 +955,21 @@ fn flood_past_a_client_that_never_reads() -> Flood {
         sent += BATCH;
         while flood.lines_bob_got < sent {
             let expecting = format!(
-                "alice's line {} (sam, who never reads, must not hold up the others for long: \
+                "alice's line {} ({who}, who never read, must not hold up the others for long: \
                  never write to a socket while holding the room's lock, queue the line instead, \
-                 and wait for room in sam's queue only for the grace period)",
+                 and wait for room in a full queue only until it has been full for the grace \
+                 period, once for all of them)",
                 flood.lines_bob_got
             );
             let line = bob.line(&expecting);
             if line.starts_with('*') {
-                assert_mentions(&line, "sam", "left");
-                flood.sam_left = true;
+                let name = stalled
+                    .iter()
+                    .find(|name| words(&line).contains(**name))
+                    .unwrap_or_else(|| panic!("bob got {line:?} while waiting for {expecting}"));
+                assert_mentions(&line, name, "left");
+                left.insert(*name);
+                flood.all_left = left.len() == stalled.len();
                 continue;
             }
             let expected = format!("[alice] {:05} ", flood.lines_bob_got);
@@ -878,9 +988,32 @@ fn flood_past_a_client_that_never_reads() -> Flood {
 #[test]
 fn a_client_that_never_reads_does_not_delay_the_others() {
     within("bob to get every line while sam does not read", || {
-        let flood = flood_past_a_client_that_never_reads();
+        let flood = flood_past_clients_that_never_read(&["sam"]);
         assert!(flood.lines_bob_got > 0);
     });
+}
+
+#[test]
+fn ten_clients_that_stop_reading_together_delay_the_others_once() {
+    const STALLED: [&str; 10] = [
+        "sam0", "sam1", "sam2", "sam3", "sam4", "sam5", "sam6", "sam7", "sam8", "sam9",
+    ];
+    // Ten times the grace period, waited one client after the other, is 20 s; once for all of
+    // them, it is 2 s, and the flood a few seconds more.
+    watchdog::within(
+        Duration::from_secs(15),
+        "bob to get every line while ten clients do not read (a sender that waits the grace \
+         period for each full queue in turn holds everyone up for ten grace periods)",
+        || {
+            let flood = flood_past_clients_that_never_read(&STALLED);
+            assert!(
+                flood.all_left,
+                "after {} lines of 4 KB, not every client that never reads had been \
+                 disconnected",
+                flood.lines_bob_got
+            );
+        },
+    );
 }
 
 #[test]
@@ -890,10 +1023,11 @@ fn a_client_that_never_reads_is_disconnected() {
     watchdog::within(limit, "sam to be disconnected for not reading", || {
         let Flood {
             lines_bob_got,
-            sam_left,
-            mut sam,
+            all_left: sam_left,
+            mut stalled,
             server,
-        } = flood_past_a_client_that_never_reads();
+        } = flood_past_clients_that_never_read(&["sam"]);
+        let mut sam = stalled.remove(0);
         assert!(
             sam_left,
             "sam never read a line, and after {lines_bob_got} lines of 4 KB sam was still in the \

@@ -16,7 +16,7 @@
 //! connection's "hung up". Every write has a timeout of [`QUEUE_GRACE`]: a client that takes no
 //! bytes for that long has stopped reading, and its connection is hung up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,8 +36,17 @@ pub const QUEUE_LINES: usize = 256;
 /// that has stopped reading never does, and holds up the sender for this long, once.
 pub const QUEUE_GRACE: Duration = Duration::from_secs(2);
 
-/// The most connections served at once; each costs two threads, so this bounds the threads too.
+/// The most clients in the room at once; each costs two threads and two descriptors, so this
+/// bounds those too.
 pub const MAX_CLIENTS: usize = 500;
+
+/// How long a new connection may take to send a valid name before it is told so and closed.
+pub const NAME_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most connections waiting to send their name, apart from the joined clients' places. When
+/// one more arrives, the one that has waited longest is told so and closed: a flood of silent
+/// connections cannot keep a real client out, nor take the places of the joined ones.
+pub const MAX_UNNAMED: usize = 100;
 
 /// The first line every client receives.
 pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
@@ -98,6 +107,9 @@ struct Waiting {
     lines: usize,
     /// False once the writer has ended: nothing queued from then on would be sent.
     open: bool,
+    /// Since when the queue has been too full for a sender, without the writer sending a line:
+    /// the grace period runs from here, however many senders wait, one after the other.
+    full_since: Option<Instant>,
 }
 
 /// What became of a batch offered to a queue.
@@ -122,6 +134,10 @@ impl Space {
         let mut waiting = self.lines();
         waiting.lines -= sent;
         waiting.open &= open;
+        if sent > 0 {
+            // The client reads: its grace period starts again.
+            waiting.full_since = None;
+        }
         drop(waiting);
         self.freed.notify_all();
     }
@@ -145,6 +161,7 @@ impl Outbox {
             lines: Mutex::new(Waiting {
                 lines: 0,
                 open: true,
+                full_since: None,
             }),
             freed: Condvar::new(),
             hung_up,
@@ -154,21 +171,27 @@ impl Outbox {
     }
 
     /// Queues `batch` unless that would leave more than [`QUEUE_LINES`] lines waiting; if it
-    /// would, waits up to `patience` for the writer to make room. Holds no lock but this
-    /// client's count while it waits, so nobody else is held up but the sender.
-    fn offer(&self, batch: &Batch, patience: Duration) -> Offered {
+    /// would and `wait` is true, waits for the writer to make room, until the queue has been
+    /// full for [`QUEUE_GRACE`] (counted from when it first was, not from when this sender
+    /// came). Holds no lock but this client's count while it waits, so nobody else is held up
+    /// but the sender.
+    fn offer(&self, batch: &Batch, wait: bool) -> Offered {
         let too_full =
             |waiting: &mut Waiting| waiting.open && waiting.lines + batch.lines > QUEUE_LINES;
         let mut waiting = self.space.lines();
-        if too_full(&mut waiting) && !patience.is_zero() {
-            waiting = match self
-                .space
-                .freed
-                .wait_timeout_while(waiting, patience, too_full)
-            {
-                Ok((waiting, _)) => waiting,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+        if too_full(&mut waiting) {
+            let since = *waiting.full_since.get_or_insert_with(Instant::now);
+            let patience = (since + QUEUE_GRACE).saturating_duration_since(Instant::now());
+            if wait && !patience.is_zero() {
+                waiting = match self
+                    .space
+                    .freed
+                    .wait_timeout_while(waiting, patience, too_full)
+                {
+                    Ok((waiting, _)) => waiting,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
         }
         if !waiting.open {
             return Offered::Gone;
@@ -196,17 +219,19 @@ impl Outbox {
 }
 
 /// Queues `batch` for every one of `receivers`. Those with room get it at once; then, for each
-/// whose queue was full, the sender waits up to [`QUEUE_GRACE`], and disconnects a client whose
-/// queue stays full that long. Called with no lock held.
+/// whose queue was full, the sender waits until that queue has been full for [`QUEUE_GRACE`],
+/// and disconnects a client whose queue stays full that long. Queues that filled up together
+/// run out of grace together, so clients that stopped reading at the same time hold the sender
+/// up for one grace period in all, not one each. Called with no lock held.
 fn deliver(receivers: &[Outbox], batch: &Batch) {
     let mut full = Vec::new();
     for outbox in receivers {
-        if outbox.offer(batch, Duration::ZERO) == Offered::Full {
+        if outbox.offer(batch, false) == Offered::Full {
             full.push(outbox);
         }
     }
     for outbox in full {
-        if outbox.offer(batch, QUEUE_GRACE) == Offered::Full {
+        if outbox.offer(batch, true) == Offered::Full {
             outbox.disconnect();
         }
     }
@@ -269,11 +294,36 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
 #[derive(Default)]
 struct Shared {
     room: Mutex<Room>,
+    /// The connections still waiting to send a name, the longest-waiting first, each with the
+    /// flag that hangs it up.
+    unnamed: Mutex<VecDeque<(u64, Arc<AtomicBool>)>>,
     /// Set by [`Server::shutdown`]: every reader sees it within a [`TICK`] and ends.
     stopping: AtomicBool,
 }
 
 impl Shared {
+    fn unnamed(&self) -> MutexGuard<'_, VecDeque<(u64, Arc<AtomicBool>)>> {
+        // Every change is a single push or removal: a poisoned list is still a true one.
+        self.unnamed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Counts a new connection among those waiting for a name. When [`MAX_UNNAMED`] already
+    /// wait, the one that has waited longest is hung up: its reader tells it so and closes.
+    fn awaits_name(&self, id: u64, hung_up: Arc<AtomicBool>) {
+        let mut unnamed = self.unnamed();
+        if unnamed.len() >= MAX_UNNAMED
+            && let Some((_, oldest)) = unnamed.pop_front()
+        {
+            oldest.store(true, Ordering::SeqCst);
+        }
+        unnamed.push_back((id, hung_up));
+    }
+
+    /// The connection `id` no longer waits for a name: it has one, or it is gone.
+    fn named(&self, id: u64) {
+        self.unnamed().retain(|(waiting, _)| *waiting != id);
+    }
+
     fn room(&self) -> MutexGuard<'_, Room> {
         // No thread panics while holding the lock, but if one did the room is still consistent:
         // every change to it is a single insert or remove.
@@ -301,25 +351,41 @@ struct Member {
     outbox: Outbox,
 }
 
+/// Why a client with a valid name could not join.
+enum JoinRefusal {
+    /// Someone in the room has the same name, ignoring ASCII case.
+    Taken,
+    /// The room has [`MAX_CLIENTS`] members.
+    Full,
+}
+
 impl Room {
-    /// Adds a client, unless its name is taken: it gets the list of the others. Returns their
-    /// outboxes, to tell them that it entered; taken under the same lock as the insert, so that
-    /// exactly the clients in its list hear of it.
-    fn join(&mut self, id: u64, name: &str, outbox: Outbox) -> Option<Vec<Outbox>> {
-        if self.members.values().any(|member| member.name == name) {
-            return None;
+    /// Adds a client, unless its name is taken (ignoring ASCII case: `Alice` would pass for
+    /// `alice`) or the room is full: it gets the list of the others. Returns their outboxes, to
+    /// tell them that it entered; taken under the same lock as the insert, so that exactly the
+    /// clients in its list hear of it.
+    fn join(&mut self, id: u64, name: &str, outbox: Outbox) -> Result<Vec<Outbox>, JoinRefusal> {
+        if self
+            .members
+            .values()
+            .any(|member| member.name.eq_ignore_ascii_case(name))
+        {
+            return Err(JoinRefusal::Taken);
+        }
+        if self.members.len() >= MAX_CLIENTS {
+            return Err(JoinRefusal::Full);
         }
         let mut others: Vec<&str> = self.members.values().map(|m| m.name.as_str()).collect();
         others.sort_unstable();
         let contains = format!("* The room contains:{}\n", list_of(&others));
         // The queue is new and empty, so this line is first in it and cannot fail.
-        let _ = outbox.offer(&Batch::line(contains), Duration::ZERO);
+        let _ = outbox.offer(&Batch::line(contains), false);
         let member = Member {
             name: name.to_owned(),
             outbox,
         };
         self.members.insert(id, member);
-        Some(self.receivers(Some(id)))
+        Ok(self.receivers(Some(id)))
     }
 
     /// Removes a client. Returns the line saying it left and the outboxes of those to tell.
@@ -367,7 +433,9 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         // Joining the finished connections keeps the list as long as the live ones.
         handles.retain(|handle| !handle.is_finished());
-        if handles.len() >= MAX_CLIENTS {
+        // The room's places, the allowance of unnamed connections, and as many again for
+        // connections on their way out (hung up, lingering): a bound on the threads.
+        if handles.len() >= MAX_CLIENTS + 2 * MAX_UNNAMED {
             let _ = (&stream).write_all(b"* error: the server is full, try again later\n");
             continue;
         }
@@ -383,14 +451,24 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         }
         let id = next_id;
         next_id += 1;
+        let hung_up = Arc::new(AtomicBool::new(false));
+        shared.awaits_name(id, Arc::clone(&hung_up));
+        // Shared with the thread, not cloned: if no thread can be had, we still hold the socket
+        // to say so, and a clone would cost a descriptor.
+        let stream = Arc::new(stream);
         let spawned = thread::Builder::new()
             .name(format!("chat-client-{id}"))
             .spawn({
                 let shared = Arc::clone(&shared);
-                move || converse(&shared, id, &stream)
+                let stream = Arc::clone(&stream);
+                move || converse(&shared, id, &stream, &hung_up)
             });
-        if let Ok(handle) = spawned {
-            handles.push(handle);
+        match spawned {
+            Ok(handle) => handles.push(handle),
+            Err(_) => {
+                shared.named(id);
+                let _ = (&*stream).write_all(NO_RESOURCES.as_bytes());
+            }
         }
     }
     // New connections are refused from here on.
@@ -429,37 +507,69 @@ enum Next {
     Refused(Refusal),
 }
 
-/// When a reader stops waiting for its client: the server is stopping, or the connection has
-/// been hung up.
+/// When a reader stops waiting for its client: the server is stopping, the connection has been
+/// hung up, or a deadline has passed.
 #[derive(Clone, Copy)]
 struct Stop<'a> {
     server: &'a AtomicBool,
     connection: &'a AtomicBool,
+    deadline: Option<Instant>,
 }
 
 impl Stop<'_> {
     fn now(&self) -> bool {
-        self.server.load(Ordering::SeqCst) || self.connection.load(Ordering::SeqCst)
+        self.server.load(Ordering::SeqCst)
+            || self.connection.load(Ordering::SeqCst)
+            || self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
     }
 }
 
+/// What a client that the server cannot take is told.
+const NO_RESOURCES: &str = "* error: the server cannot take another client now; try again later\n";
+
 /// The conversation with one client, on its own thread: welcome, name, then its lines until it
-/// leaves. The socket closes when the caller drops it.
-fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
-    let hung_up = Arc::new(AtomicBool::new(false));
+/// leaves. `hung_up` ends it from elsewhere. The socket closes when the caller drops it.
+fn converse(shared: &Shared, id: u64, stream: &TcpStream, hung_up: &Arc<AtomicBool>) {
     let stop = Stop {
         server: &shared.stopping,
-        connection: &hung_up,
+        connection: hung_up,
+        deadline: None,
     };
-    if (&*stream)
-        .write_all(format!("{WELCOME}\n").as_bytes())
-        .is_err()
-    {
-        return;
-    }
-    let mut lines = Lines::new(stream, stop);
-    let name = match lines.next() {
+    let naming = Stop {
+        deadline: Some(Instant::now() + NAME_TIMEOUT),
+        ..stop
+    };
+    let welcomed = (&*stream).write_all(format!("{WELCOME}\n").as_bytes());
+    let mut lines = Lines::new(stream, naming);
+    let first = if welcomed.is_ok() {
+        lines.next()
+    } else {
+        Next::Gone
+    };
+    // Named or not, this connection no longer waits for a name.
+    shared.named(id);
+    lines.stop = stop;
+    let name = match first {
         Next::Line(name) => name,
+        Next::Gone if !stop.now() && naming.now() => {
+            return refuse(
+                stream,
+                &format!(
+                    "* error: no name within {} s; goodbye\n",
+                    NAME_TIMEOUT.as_secs()
+                ),
+                stop,
+            );
+        }
+        Next::Gone if hung_up.load(Ordering::SeqCst) => {
+            return refuse(
+                stream,
+                "* error: too many connections are waiting to give a name; goodbye\n",
+                stop,
+            );
+        }
         Next::Gone => return,
         Next::Refused(refusal) => return refuse(stream, &refusal.line(), stop),
     };
@@ -470,20 +580,37 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
             stop,
         );
     }
+    // The writer starts before the client joins: once it is in the room, nothing may fail
+    // without telling it.
     let Ok(for_writer) = stream.try_clone() else {
-        return;
+        return refuse(stream, NO_RESOURCES, stop);
     };
-    let (outbox, queue) = Outbox::new(for_writer, Arc::clone(&hung_up));
-    let joined = shared.room().join(id, &name, outbox.clone());
-    let Some(others) = joined else {
-        return refuse(stream, &format!("* error: {name} is already here\n"), stop);
-    };
+    let (outbox, queue) = Outbox::new(for_writer, Arc::clone(hung_up));
     let writer = thread::Builder::new()
         .name(format!("chat-writer-{id}"))
         .spawn({
             let space = Arc::clone(&outbox.space);
             move || write_lines(queue, &space)
         });
+    let Ok(writer) = writer else {
+        return refuse(stream, NO_RESOURCES, stop);
+    };
+    let joined = shared.room().join(id, &name, outbox.clone());
+    let others = match joined {
+        Ok(others) => others,
+        Err(refusal) => {
+            // Nothing was queued: the writer ends as soon as its queue has no sender.
+            drop(outbox);
+            let _ = writer.join();
+            let line = match refusal {
+                JoinRefusal::Full => {
+                    format!("* error: the room is full ({MAX_CLIENTS} clients); try again later\n")
+                }
+                JoinRefusal::Taken => format!("* error: {name} is already here\n"),
+            };
+            return refuse(stream, &line, stop);
+        }
+    };
     deliver(
         &others,
         &Batch::line(format!("* {name} has entered the room\n")),
@@ -520,7 +647,7 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
         }
     };
     if let Some(refusal) = &refusal {
-        let _ = outbox.offer(&Batch::line(refusal.line()), Duration::ZERO);
+        let _ = outbox.offer(&Batch::line(refusal.line()), false);
     }
     let left = shared.room().leave(id);
     if let Some((line, others)) = left {
@@ -529,9 +656,7 @@ fn converse(shared: &Shared, id: u64, stream: &TcpStream) {
     // The writer ends once every sender is gone: ours, the room's copy that `leave` dropped, and
     // the copies other readers took for a broadcast, which they drop when it is queued.
     drop(outbox);
-    if let Ok(writer) = writer {
-        let _ = writer.join();
-    }
+    let _ = writer.join();
     if refusal.is_some() {
         linger(stream, stop);
     }
