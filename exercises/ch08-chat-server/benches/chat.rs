@@ -6,15 +6,21 @@
 //! delivered per second) and resident memory (VmRSS, from `/proc/<pid>/status` on Linux) after
 //! start, at the peak of a 10 MiB line without a line feed, and with 100 idle clients.
 //!
-//! Without `python3`, or off Linux for memory, the missing figures say "n/a".
+//! Without `python3`, or off Linux for memory, the missing figures say "n/a". With
+//! `CHAT_SERVER_BASELINE` set to another `chat-server` binary, it is measured too, in the same run.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{Read, Write};
+use std::net::Shutdown;
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+#[allow(dead_code)] // Each benchmark uses its own part of it.
+mod common;
+
+use common::{Client, Server};
 
 /// Clients in the fan-out: one sender and the receivers.
 const CLIENTS: usize = 50;
@@ -26,100 +32,6 @@ const WINDOW: usize = 200;
 const IDLE_CLIENTS: usize = 100;
 /// The size of the line without a line feed.
 const FLOOD_BYTES: usize = 10 * 1024 * 1024;
-
-/// A server under test, running as a child process.
-struct Server {
-    label: &'static str,
-    child: Child,
-    addr: SocketAddr,
-    /// Kept open: a server whose output pipe is closed may fail when it prints.
-    _output: BufReader<ChildStdout>,
-}
-
-impl Server {
-    /// Starts `command`, which must print `… listening on ADDRESS` as its first line.
-    fn spawn(label: &'static str, mut command: Command) -> Option<Server> {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        let mut output = BufReader::new(child.stdout.take()?);
-        let mut first = String::new();
-        output.read_line(&mut first).ok()?;
-        let addr = first.split_whitespace().last()?.parse().ok()?;
-        Some(Server {
-            label,
-            child,
-            addr,
-            _output: output,
-        })
-    }
-
-    /// A resident-memory figure of the server process, in MiB: `VmRSS` now, or `VmHWM`, the peak.
-    fn memory(&self, field: &str) -> Option<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        let line = status.lines().find(|line| line.starts_with(field))?;
-        let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
-    }
-}
-
-impl Server {
-    /// CPU time the server process has used so far (user and system), in seconds.
-    fn cpu(&self) -> Option<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
-        let fields: Vec<&str> = stat.rsplit(')').next()?.split_whitespace().collect();
-        // utime and stime, the 14th and 15th fields, in clock ticks of (almost always) 1/100 s.
-        let ticks: f64 =
-            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / 100.0)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A chat client for the benchmark.
-struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn join(addr: SocketAddr, name: &str) -> Client {
-        let stream = TcpStream::connect(addr).expect("connecting to the server under test");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("setting a timeout");
-        let mut client = Client {
-            reader: BufReader::new(stream.try_clone().expect("cloning a socket")),
-            stream,
-        };
-        client.line(); // The welcome.
-        client.send(&format!("{name}\n"));
-        client.line(); // The room line.
-        client
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        let read = self.reader.read_line(&mut line).expect("reading a line");
-        assert!(
-            read > 0,
-            "the server closed the connection during the benchmark"
-        );
-        line
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).expect("sending");
-    }
-}
 
 /// How far each receiver has got, and a way to wait for the slowest.
 struct Progress {
@@ -245,16 +157,8 @@ fn mib(value: Option<f64>) -> String {
 }
 
 fn main() {
-    let rust = Server::spawn(concat!("Rust, ", env!("CARGO_PKG_NAME")), {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chat-server"));
-        command.arg("127.0.0.1:0");
-        command
-    })
-    .expect(
-        "the chat-server program should start and print where it listens (does `cargo xtask \
-         check ch8` pass?)",
-    );
-    // Both packages that run this file are two folders below the workspace root.
+    let mut servers = vec![Server::ours()];
+    servers.extend(Server::baseline());
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../exercises/ch08-chat-server/benches/python/chat_server.py");
     let python = Server::spawn("Python, lecture-style", {
@@ -265,6 +169,7 @@ fn main() {
     if python.is_none() {
         println!("python3 did not start, so the Python column is n/a");
     }
+    servers.extend(python);
 
     println!(
         "Broadcast fan-out: {CLIENTS} clients, one sends {MESSAGES} lines, {} receive each",
@@ -275,34 +180,38 @@ fn main() {
         "server", "lines delivered/s", "server CPU"
     );
     let mut rates = Vec::new();
-    for server in std::iter::once(&rust).chain(python.as_ref()) {
+    for server in &servers {
         let (rate, cpu) = fan_out(server);
         let cpu = cpu.map_or_else(|| "n/a".to_owned(), |cpu| format!("{cpu:.2} s"));
         println!("{:<32} {rate:>18.0} {cpu:>14}", server.label);
         rates.push(rate);
     }
-    match rates[..] {
-        [rust_rate, python_rate] => {
-            println!("{:<32} {:>17.1}x", "Rust / Python", rust_rate / python_rate)
-        }
-        _ => println!("{:<32} {:>18}", "Python, lecture-style", "n/a"),
+    for (server, rate) in servers.iter().zip(&rates).skip(1) {
+        println!(
+            "{:<32} {:>17.2}x",
+            format!("ours / {}", server.label),
+            rates[0] / rate
+        );
     }
 
     println!();
     println!("Resident memory of the server process (VmRSS; VmHWM for the peak)");
-    println!("{:<40} {:>12} {:>12}", "", "Rust", "Python");
-    let rust_memory = memory(&rust);
-    let python_memory = python.as_ref().map_or([None; 3], memory);
+    print!("{:<40}", "");
+    for server in &servers {
+        print!(" {:>26}", server.label.split(", ").last().unwrap_or(""));
+    }
+    println!();
+    let figures: Vec<[Option<f64>; 3]> = servers.iter().map(memory).collect();
     let rows = [
         "after start",
         "peak, a 10 MiB line without a line feed",
         "with 100 idle clients joined",
     ];
     for (row, label) in rows.iter().enumerate() {
-        println!(
-            "{label:<40} {:>12} {:>12}",
-            mib(rust_memory[row]),
-            mib(python_memory[row])
-        );
+        print!("{label:<40}");
+        for figure in &figures {
+            print!(" {:>26}", mib(figure[row]));
+        }
+        println!();
     }
 }

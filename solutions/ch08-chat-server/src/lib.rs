@@ -38,7 +38,7 @@ pub const QUEUE_GRACE: Duration = Duration::from_secs(2);
 
 /// The most clients in the room at once; each costs two threads and two descriptors, so this
 /// bounds those too.
-pub const MAX_CLIENTS: usize = 500;
+pub const MAX_CLIENTS: usize = 1000;
 
 /// How long a new connection may take to send a valid name before it is told so and closed.
 pub const NAME_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,7 +53,7 @@ pub const WELCOME: &str = "Welcome to budgetchat! What shall I call you?";
 
 /// How long a reader waits in one `read` before it looks at the stop flags again: the most a
 /// shutdown waits for a reader whose client is silent.
-const TICK: Duration = Duration::from_millis(100);
+const TICK: Duration = Duration::from_millis(250);
 
 /// How long a closing connection keeps reading (and discarding) what the client still sends, so
 /// that its last line is not destroyed by a reset.
@@ -107,8 +107,9 @@ struct Waiting {
     lines: usize,
     /// False once the writer has ended: nothing queued from then on would be sent.
     open: bool,
-    /// Since when the queue has been too full for a sender, without the writer sending a line:
-    /// the grace period runs from here, however many senders wait, one after the other.
+    /// Since when the queue has been full: from when a sender first found it too full, until
+    /// the writer has brought it back to half empty. The grace period runs from here, however
+    /// many senders wait, one after the other.
     full_since: Option<Instant>,
 }
 
@@ -134,8 +135,10 @@ impl Space {
         let mut waiting = self.lines();
         waiting.lines -= sent;
         waiting.open &= open;
-        if sent > 0 {
-            // The client reads: its grace period starts again.
+        if waiting.lines <= QUEUE_LINES / 2 {
+            // The client reads: its grace period starts again. Not at the first line sent: a
+            // client that has stopped reading still takes a few bytes now and then (its system
+            // squeezes what it holds to make room), and those must not reset the clock.
             waiting.full_since = None;
         }
         drop(waiting);

@@ -19,7 +19,7 @@ struct Shared {
 
 // ANCHOR: wait
 /// How long a serving thread waits in one call before it looks at the flag.
-pub const TICK: Duration = Duration::from_millis(100);
+pub const TICK: Duration = Duration::from_millis(250);
 
 /// Waits until the client has sent something, or has closed (true), or until
 /// `stopping` is set (false). Every accepted socket has a read timeout of
