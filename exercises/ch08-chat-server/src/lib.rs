@@ -19,7 +19,8 @@
 //!    client that reads its place, but one whose queue stays full that long has stopped reading
 //!    and is disconnected. So clients that stop reading delay the others by at most the grace
 //!    period, once for all of them: count a queue's grace from when it filled up, not from
-//!    when each sender came;
+//!    when each sender came, and give each write to a client one deadline, not a timeout per
+//!    `write` call (a client that has stopped reading still takes a few bytes now and then);
 //! 6. shutdown: refuse new connections, close every client, join every thread.
 //!
 //! One rule for every step, so that your server works on Linux, macOS and Windows alike: no

@@ -739,7 +739,7 @@ fn write_lines(queue: Receiver<Batch>, space: &Space) {
                 Err(_) => break,
             }
         }
-        if (&space.stream).write_all(&bytes).is_err() {
+        if write_by(&space.stream, &bytes, Instant::now() + QUEUE_GRACE).is_err() {
             // The client is gone or too slow: tell the senders, some of whom may be waiting for
             // room, that nothing more will be taken, and the reader that it is over.
             space.free(lines, false);
@@ -748,6 +748,27 @@ fn write_lines(queue: Receiver<Batch>, space: &Space) {
         }
         space.free(lines, true);
     }
+}
+
+/// Writes all of `bytes` before `deadline`, or fails. Not `write_all` with a write timeout: the
+/// timeout applies to each `write` on its own, and a client that has stopped reading still
+/// takes a few bytes now and then (its system squeezes what it holds to make room), so each
+/// call would make a little progress and the whole write could last many grace periods.
+fn write_by(stream: &TcpStream, mut bytes: &[u8], deadline: Instant) -> io::Result<()> {
+    while !bytes.is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_write_timeout(Some(left))?;
+        match (&*stream).write(bytes) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => bytes = &bytes[written..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Cuts a byte stream into lines of at most [`MAX_LINE_BYTES`], never holding more than that.
