@@ -9,129 +9,17 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The limit for one run of the runner or of cargo, first builds included.
-const RUN_LIMIT: Duration = Duration::from_secs(300);
+mod common;
 
-/// Chapter 1 of the fixture, solved.
-const ANSWER: &str = "pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests;\n";
+use common::*;
+
 /// Chapter 2 of the fixture, solved.
 const DOUBLE: &str = "pub fn double(n: u32) -> u32 {\n    2 * n\n}\n\n#[cfg(test)]\nmod tests;\n";
-/// A student's unfinished version of chapter 1.
-const STUDENT_WORK: &str =
-    "//! My work.\n\npub fn answer() -> u32 {\n    41\n}\n\n#[cfg(test)]\nmod tests;\n";
-
-/// A folder of its own under the system's temporary folder (outside any git repository),
-/// removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("xtask-comforts-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (source, destination) = (entry.path(), to.join(entry.file_name()));
-        if source.is_dir() {
-            copy_tree(&source, &destination);
-        } else {
-            fs::copy(&source, &destination).unwrap();
-        }
-    }
-}
-
-/// A fresh copy of the fixture workbook in `scratch/workbook`.
-fn fixture(scratch: &Scratch) -> PathBuf {
-    let root = scratch.path().join("workbook");
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kit"),
-        &root,
-    );
-    root
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, text).unwrap();
-}
-
-/// The runner on the workbook at `root`, building in `root/target`.
-fn runner(root: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .arg("--root")
-        .arg(root)
-        .args(["--color", "never"])
-        .args(args)
-        .env("CARGO_TARGET_DIR", root.join("target"))
-        .env_remove("WORKBOOK_SEED")
-        .stdin(Stdio::null());
-    command
-}
-
-/// Runs `cargo xtask ARGS` on the workbook at `root`, bounded by the watchdog.
-fn xtask(root: &Path, args: &[&str]) -> Output {
-    let mut command = runner(root, args);
-    let shown = format!("`cargo xtask {}` to finish", args.join(" "));
-    testkit::within(RUN_LIMIT, &shown, move || {
-        command.output().expect("cannot run the runner")
-    })
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Everything the runner said, both streams, for assertion messages.
-fn said(output: &Output) -> String {
-    format!("{}{}", text(&output.stdout), text(&output.stderr))
-}
-
-/// Runs git in `root`, with an identity of its own; panics with git's words if it fails.
-fn git(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .current_dir(root)
-        .args([
-            "-c",
-            "user.name=Student",
-            "-c",
-            "user.email=student@example.invalid",
-        ])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run git");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
 
 /// The line of `output` that contains `word`, or a panic that shows everything.
 fn line_with<'a>(output: &'a str, word: &str) -> &'a str {
@@ -178,10 +66,10 @@ fn three_chapters(scratch: &Scratch) -> PathBuf {
 fn next_is_the_first_chapter_not_done_going_by_the_last_checks() {
     let scratch = Scratch::new("next");
     let root = three_chapters(&scratch);
-    write(&root, "exercises/ch01-answer/src/lib.rs", ANSWER);
+    write(&root, "exercises/ch01-answer/src/lib.rs", SOLVED);
 
     // Chapter 3 passes before chapter 1 was ever checked: next is chapter 1.
-    let output = xtask(&root, &["check", "ch3"]);
+    let output = on_fixture(&root, &["check", "ch3"]);
     assert_eq!(output.status.code(), Some(0), "{}", said(&output));
     let out = text(&output.stdout);
     assert!(
@@ -194,14 +82,14 @@ fn next_is_the_first_chapter_not_done_going_by_the_last_checks() {
     );
 
     // Chapter 1 passes: next is simply chapter 2, with nothing to explain.
-    let output = xtask(&root, &["check", "ch1"]);
+    let output = on_fixture(&root, &["check", "ch1"]);
     let out = text(&output.stdout);
     assert!(out.contains("ch1 is done. Next: ch2 (Doubling)"), "{out}");
     assert!(!out.contains("record of last checks"), "{out}");
 
     // Chapter 2 passes, and the record says the others do: every chapter is done.
     write(&root, "exercises/ch02-double/src/lib.rs", DOUBLE);
-    let output = xtask(&root, &["check", "ch2"]);
+    let output = on_fixture(&root, &["check", "ch2"]);
     let out = text(&output.stdout);
     assert!(
         out.contains(
@@ -215,7 +103,7 @@ fn next_is_the_first_chapter_not_done_going_by_the_last_checks() {
     let lib = root.join("exercises/ch03-triple/src/lib.rs");
     let edited = fs::read_to_string(&lib).unwrap() + "// Tidied.\n";
     fs::write(&lib, edited).unwrap();
-    let output = xtask(&root, &["check", "ch1"]);
+    let output = on_fixture(&root, &["check", "ch1"]);
     let out = text(&output.stdout);
     assert!(
         out.contains("ch1 is done. Next: ch3 (Tripling), `cargo xtask check ch3`"),
@@ -239,10 +127,10 @@ fn next_is_the_first_chapter_not_done_going_by_the_last_checks() {
 fn a_chapter_that_fails_now_is_next_again() {
     let scratch = Scratch::new("next-failed");
     let root = three_chapters(&scratch);
-    write(&root, "exercises/ch01-answer/src/lib.rs", ANSWER);
+    write(&root, "exercises/ch01-answer/src/lib.rs", SOLVED);
     write(&root, "exercises/ch02-double/src/lib.rs", DOUBLE);
     // The progress table grades every chapter, and so records them all.
-    let table = xtask(&root, &["check"]);
+    let table = on_fixture(&root, &["check"]);
     assert_eq!(table.status.code(), Some(0), "{}", said(&table));
     // Chapter 2 breaks and is checked: it did not pass its last check.
     write(
@@ -250,9 +138,9 @@ fn a_chapter_that_fails_now_is_next_again() {
         "exercises/ch02-double/src/lib.rs",
         &DOUBLE.replace("2 * n", "n + n + 1"),
     );
-    let failed = xtask(&root, &["check", "ch2"]);
+    let failed = on_fixture(&root, &["check", "ch2"]);
     assert_eq!(failed.status.code(), Some(1));
-    let output = xtask(&root, &["check", "ch3"]);
+    let output = on_fixture(&root, &["check", "ch3"]);
     let out = text(&output.stdout);
     assert!(out.contains("ch3 is done. Next: ch2 (Doubling)"), "{out}");
     assert!(out.contains("ch2 did not pass its last check"), "{out}");
@@ -341,7 +229,7 @@ fn waiting_for_another_builds_lock_is_said_at_once() {
     wait_for_file(&scratch.path().join("started"), RUN_LIMIT);
 
     let mut check = Running(Some(
-        runner(&root, &["check", "ch1"])
+        runner(&root, &root.join("target"), &["check", "ch1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -398,16 +286,6 @@ fn waiting_for_another_builds_lock_is_said_at_once() {
 
 // 3. `reset` says how to put the backup back, and `reset --restore` does.
 
-/// The fixture in a repository with one commit, as a student's repository starts.
-fn fixture_in_git(scratch: &Scratch) -> PathBuf {
-    let root = fixture(scratch);
-    fs::write(root.join(".gitignore"), "/target\n/.workbook\n").unwrap();
-    git(&root, &["init", "--quiet"]);
-    git(&root, &["add", "--all"]);
-    git(&root, &["commit", "--quiet", "--message", "Stubs"]);
-    root
-}
-
 fn backups(root: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(root.join(".workbook/backups"))
         .into_iter()
@@ -430,7 +308,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
         &["commit", "--quiet", "--all", "--message", "My work"],
     );
 
-    let reset = xtask(&root, &["reset", "ch1"]);
+    let reset = on_fixture(&root, &["reset", "ch1"]);
     assert_eq!(reset.status.code(), Some(0), "{}", said(&reset));
     assert_eq!(fs::read_to_string(&lib).unwrap(), stub);
     let out = text(&reset.stdout);
@@ -446,7 +324,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
 
     // The command, as printed, without the `cargo xtask` that cargo's alias stands for.
     let args: Vec<&str> = command.split(' ').skip(2).collect();
-    let restored = xtask(&root, &args);
+    let restored = on_fixture(&root, &args);
     assert_eq!(restored.status.code(), Some(0), "{}", said(&restored));
     assert_eq!(fs::read_to_string(&lib).unwrap(), STUDENT_WORK);
     let out = text(&restored.stdout);
@@ -461,7 +339,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
         1,
         "the stub it replaced needs no backup: reset brings it back"
     );
-    let again = xtask(&root, &["reset", "ch1", "--restore"]);
+    let again = on_fixture(&root, &["reset", "ch1", "--restore"]);
     assert!(
         text(&again.stdout).contains("Unchanged"),
         "{}",
@@ -470,7 +348,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
 
     // Restoring over other work keeps that work in a backup of its own first.
     fs::write(&lib, "// Something else.\n").unwrap();
-    let over = xtask(
+    let over = on_fixture(
         &root,
         &[
             "reset",
@@ -503,7 +381,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
     );
 
     // A backup that does not exist, or a chapter without backups: one clear sentence.
-    let wrong = xtask(
+    let wrong = on_fixture(
         &root,
         &["reset", "ch1", "--restore", "ch01-answer-20000101-000000"],
     );
@@ -513,7 +391,7 @@ fn reset_prints_the_command_that_puts_the_backup_back_and_it_works() {
         message.starts_with("error: there is no backup `ch01-answer-20000101-000000` of ch1 in .workbook/backups/; its backups are ch01-answer-"),
         "{message}"
     );
-    let none = xtask(&root, &["reset", "ch2", "--restore"]);
+    let none = on_fixture(&root, &["reset", "ch2", "--restore"]);
     assert_eq!(none.status.code(), Some(2));
     assert!(
         text(&none.stderr).starts_with("error: there is no backup of ch2 in .workbook/backups/ to restore; `cargo xtask reset ch2` makes one"),
@@ -545,7 +423,7 @@ fn a_student_copys_help_leaves_out_what_refuses_to_run_there() {
             .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
             .collect()
     };
-    let full_help = text(&xtask(&full, &["--help"]).stdout);
+    let full_help = text(&on_fixture(&full, &["--help"]).stdout);
     let listed = commands(&full_help);
     for name in ["check", "hint", "reset", "export", "verify", "solution"] {
         assert!(
@@ -553,9 +431,9 @@ fn a_student_copys_help_leaves_out_what_refuses_to_run_there() {
             "{name} in {listed:?}:\n{full_help}"
         );
     }
-    assert!(text(&xtask(&full, &["check", "--help"]).stdout).contains("--solution"));
+    assert!(text(&on_fixture(&full, &["check", "--help"]).stdout).contains("--solution"));
 
-    let student_help = xtask(&student, &["--help"]);
+    let student_help = on_fixture(&student, &["--help"]);
     assert_eq!(student_help.status.code(), Some(0));
     let listed = commands(&text(&student_help.stdout));
     for name in ["check", "hint", "reset", "watch", "book", "proxy"] {
@@ -564,10 +442,10 @@ fn a_student_copys_help_leaves_out_what_refuses_to_run_there() {
     for name in ["export", "verify", "solution"] {
         assert!(!listed.iter().any(|c| c == name), "{name} in {listed:?}");
     }
-    let check_help = text(&xtask(&student, &["check", "--help"]).stdout);
+    let check_help = text(&on_fixture(&student, &["check", "--help"]).stdout);
     assert!(!check_help.contains("--solution"), "{check_help}");
     // Still understood, to say why it cannot run.
-    let refused = xtask(&student, &["solution", "ch1"]);
+    let refused = on_fixture(&student, &["solution", "ch1"]);
     assert!(
         text(&refused.stderr).starts_with("error: this is a student copy: it has no solutions"),
         "{}",
@@ -617,7 +495,7 @@ fn hints_about_one_function_come_one_at_a_time_apart_from_the_chapters() {
     let hint = |args: &[&str]| {
         let mut all = vec!["hint"];
         all.extend(args);
-        let output = xtask(&root, &all);
+        let output = on_fixture(&root, &all);
         assert_eq!(output.status.code(), Some(0), "{}", said(&output));
         text(&output.stdout)
     };
@@ -703,7 +581,7 @@ fn hints_about_one_function_come_one_at_a_time_apart_from_the_chapters() {
             "error: ch1 has no function or type `decode` that a hint is about",
         ),
     ] {
-        let output = xtask(&root, &["hint", "ch1", name]);
+        let output = on_fixture(&root, &["hint", "ch1", name]);
         assert_eq!(output.status.code(), Some(2));
         let message = text(&output.stderr);
         assert!(message.starts_with(start), "{message}");

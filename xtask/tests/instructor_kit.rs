@@ -8,135 +8,25 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::*;
+
 use serde_json::Value;
 
-/// The limit for one run of the runner or of cargo, first builds included.
-const RUN_LIMIT: Duration = Duration::from_secs(300);
 /// The limit for building the whole exported workbook.
 const BUILD_LIMIT: Duration = Duration::from_secs(900);
-
-/// The student's version of chapter 1 in the fixture.
-const STUDENT_WORK: &str =
-    "//! My work.\n\npub fn answer() -> u32 {\n    41\n}\n\n#[cfg(test)]\nmod tests;\n";
-/// Chapter 1 of the fixture, solved, as a student would write it in the exercise.
-const SOLVED: &str = "pub fn answer() -> u32 {\n    42\n}\n\n#[cfg(test)]\nmod tests;\n";
-
-/// A folder of its own under the system's temporary folder (outside any git repository, which
-/// matters to `reset`), removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("xtask-kit-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The target folder for the student copy of the real workbook. Never the workspace's own: the
 /// copy's crates have the same names, so its programs would overwrite the workspace's in
 /// `target/debug/` (with the copy's paths compiled in). Registry crates are reused across runs.
 fn copy_target() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("student-copy-target")
-}
-
-/// A fresh copy of the fixture workbook in `scratch/workbook`.
-fn fixture(scratch: &Scratch) -> PathBuf {
-    let root = scratch.path().join("workbook");
-    copy_tree(&manifest_dir().join("tests/fixtures/kit"), &root);
-    root
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (source, destination) = (entry.path(), to.join(entry.file_name()));
-        if source.is_dir() {
-            copy_tree(&source, &destination);
-        } else {
-            fs::copy(&source, &destination).unwrap();
-        }
-    }
-}
-
-/// Runs `cargo xtask ARGS` on the workbook at `root`, bounded by the watchdog. The fixture
-/// builds in a target folder of its own (`root/target`), the real workbook's copy in
-/// [`copy_target`].
-fn xtask(root: &Path, target: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-    command
-        .arg("--root")
-        .arg(root)
-        .args(["--color", "never"])
-        .args(args)
-        .env("CARGO_TARGET_DIR", target)
-        .stdin(Stdio::null());
-    let shown = format!("`cargo xtask {}` to finish", args.join(" "));
-    testkit::within(RUN_LIMIT, &shown, move || {
-        command.output().expect("cannot run the runner")
-    })
-}
-
-fn on_fixture(root: &Path, args: &[&str]) -> Output {
-    xtask(root, &root.join("target"), args)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs git in `root`, with an identity of its own; panics with git's words if it fails.
-fn git(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .current_dir(root)
-        .args([
-            "-c",
-            "user.name=Student",
-            "-c",
-            "user.email=student@example.invalid",
-        ])
-        .args(["-c", "commit.gpgsign=false"])
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run git");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-/// The fixture in a repository with one commit, as a student's repository starts.
-fn fixture_in_git(scratch: &Scratch) -> PathBuf {
-    let root = fixture(scratch);
-    fs::write(root.join(".gitignore"), "/target\n/.workbook\n").unwrap();
-    git(&root, &["init", "--quiet"]);
-    git(&root, &["add", "--all"]);
-    git(&root, &["commit", "--quiet", "--message", "Stubs"]);
-    root
 }
 
 /// The backups `reset` made of chapter 1, as (folder, content of its src/lib.rs).

@@ -28,6 +28,10 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+mod common;
+
+use common::Scratch;
+
 /// Path references that resolve nowhere in the repository on purpose, each with its reason.
 const ALLOWED: &[(&str, &str)] = &[
     (
@@ -346,13 +350,9 @@ fn a_reference_resolves_from_its_files_folder_or_any_folder_above() {
 
 #[test]
 fn a_dangling_reference_is_named_with_its_file_and_line() {
-    let root = std::env::temp_dir().join(format!("xtask-references-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&root);
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    };
+    let scratch = Scratch::new("references");
+    let root = scratch.path();
+    let write = |path: &str, text: &str| common::write(root, path, text);
     write(
         ".cargo/config.toml",
         "# `cargo xtask` runs the runner (see xtask/README.md).\n[alias]\nxtask = \"run\"\n",
@@ -374,8 +374,7 @@ fn a_dangling_reference_is_named_with_its_file_and_line() {
         "book/src/ch01-x/lib.rs",
         "// from .github/workflows/classroom.yml, in a student copy\n",
     );
-    let found = dangling(&root);
-    fs::remove_dir_all(&root).unwrap();
+    let found = dangling(root);
     assert_eq!(
         found,
         [
