@@ -374,9 +374,10 @@ pub fn print_score(shell: &mut Shell, workbook: &Workbook, report: &ChapterRepor
             Tone::Info,
             "Read",
             format!(
-                "{} (chapter {} of the book)",
+                "chapter {} of the book: {} builds it and opens it (its page is {})",
+                chapter.number,
+                shell::command("cargo xtask book --open"),
                 slash(&chapter.book_page()),
-                chapter.number
             ),
         );
         shell.status(
