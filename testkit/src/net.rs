@@ -45,6 +45,25 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// Connects to `addr` like [`connect`], with a receive buffer of about `bytes` (the system may
+/// round it up, and Linux doubles it). A client that does not read then closes its window
+/// after a few kilobytes, and what the server sends beyond that stays in the server's own
+/// buffers: where a close that resets the connection destroys it.
+pub fn connect_with_small_window(addr: SocketAddr, bytes: usize) -> TcpStream {
+    let domain = socket2::Domain::for_address(addr);
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None)
+        .unwrap_or_else(|error| panic!("could not make a socket to connect to {addr}: {error}"));
+    socket
+        .set_recv_buffer_size(bytes)
+        .expect("could not set the test socket's receive buffer size");
+    socket
+        .connect_timeout(&addr.into(), watchdog::scaled(IO_TIMEOUT))
+        .unwrap_or_else(|error| panic!("could not connect to the server at {addr}: {error}"));
+    let stream = TcpStream::from(socket);
+    set_timeouts(&stream);
+    stream
+}
+
 /// Gives `stream` read and write timeouts of [`IO_TIMEOUT`].
 pub fn set_timeouts(stream: &TcpStream) {
     let timeout = Some(watchdog::scaled(IO_TIMEOUT));
