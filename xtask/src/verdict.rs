@@ -68,6 +68,9 @@ impl Verdict {
 /// One `thread '…' panicked at FILE:LINE:COL:` block of a test's output.
 #[derive(Debug, PartialEq, Eq)]
 struct Panic {
+    /// The name of the thread that panicked: the test's own name for the test's thread (and the
+    /// watchdog's body thread), something else for the threads the test or the code started.
+    thread: String,
     location: String,
     message: String,
 }
@@ -98,7 +101,7 @@ pub fn classify(name: &str, run: &Run, root: &Path, timeout: Duration) -> Verdic
         Some(Status::Ignored) => Verdict::Ignored,
         Some(Status::Failed) => {
             let output = run.output.get(name).map(String::as_str).unwrap_or_default();
-            classify_failure(output, root)
+            classify_failure(name, output, root)
         }
         Some(Status::Unfinished) | None if run.stopped => Verdict::TimedOut {
             message: format!(
@@ -121,7 +124,12 @@ pub fn classify(name: &str, run: &Run, root: &Path, timeout: Duration) -> Verdic
     }
 }
 
-fn classify_failure(output: &str, root: &Path) -> Verdict {
+/// The verdict on the failed test `name` from what it printed. A `todo!()` or a time-out anywhere
+/// says it all; then a panic in the student's code, on any thread; then the panic that ended the
+/// test's own thread, which is the assertion that failed. A panic the test brought about on
+/// purpose on another thread (a job that fails, a helper thread that gives up) is part of the
+/// story, never the verdict.
+fn classify_failure(name: &str, output: &str, root: &Path) -> Verdict {
     let (panics, other_lines) = parse_panics(output);
     if let Some(todo) = panics.iter().find(|p| p.is_todo()) {
         return Verdict::Todo {
@@ -139,7 +147,11 @@ fn classify_failure(output: &str, root: &Path) -> Verdict {
                 message: trim(&student.message),
                 location: Some(student.location.clone()),
             };
-        } else if let Some(assertion) = panics.first() {
+        } else if let Some(assertion) = panics
+            .iter()
+            .find(|p| p.thread == name)
+            .or_else(|| panics.first())
+        {
             trim(&assertion.message)
         } else {
             // A test that returned `Err` prints `Error: …` rather than panicking.
@@ -161,12 +173,15 @@ fn parse_panics(output: &str) -> (Vec<Panic>, Vec<String>) {
     for line in output.lines() {
         // `thread 'tests::x' panicked at src/lib.rs:3:5:`; newer Rust adds the thread's id
         // after the name: `thread 'tests::x' (4052) panicked at …`.
-        if let Some(location) = line
+        if let Some((thread, location)) = line
             .strip_prefix("thread '")
             .and_then(|rest| rest.split_once(" panicked at "))
-            .map(|(_, location)| location.trim_end_matches(':'))
+            .and_then(|(thread, location)| {
+                Some((thread.split_once('\'')?.0, location.trim_end_matches(':')))
+            })
         {
             panics.push(Panic {
+                thread: thread.to_owned(),
                 location: location.to_owned(),
                 message: String::new(),
             });
@@ -251,7 +266,8 @@ mod tests {
             note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
             failed with seed 4. The seeds are fixed, not random: every run tries the same ones. To run seed 4 alone, set WORKBOOK_SEED=4.
         "};
-        let Verdict::Failed { message } = classify_failure(output, Path::new(".")) else {
+        let Verdict::Failed { message } = classify_failure("tests::x", output, Path::new("."))
+        else {
             panic!("expected a failure");
         };
         assert!(message.starts_with("assertion `left == right` failed: the port is wrong"));
@@ -269,7 +285,7 @@ mod tests {
             the server closed the connection
         "};
         assert_eq!(
-            classify_failure(output, Path::new(".")),
+            classify_failure("tests::x", output, Path::new(".")),
             Verdict::Panicked {
                 message: "called `Result::unwrap()` on an `Err` value: ConnectionReset".to_owned(),
                 location: Some("exercises/ch02-sockets/src/lib.rs:30:14".to_owned()),
@@ -278,10 +294,29 @@ mod tests {
     }
 
     #[test]
+    fn the_assertion_on_the_tests_own_thread_wins_over_a_deliberate_panic_elsewhere() {
+        let output = indoc! {"
+            thread '<unnamed>' panicked at exercises/ch06-threads/src/tests.rs:40:13:
+            job 2 failed, on purpose
+            note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+            thread 'worker 1' (77) panicked at exercises/ch06-threads/src/tests.rs:52:9:
+            thread 1 gave up
+            thread 'tests::x' (4052) panicked at exercises/ch06-threads/src/tests.rs:90:9:
+            the pool lost job 3 after job 2 panicked
+        "};
+        assert_eq!(
+            classify_failure("tests::x", output, Path::new(".")),
+            Verdict::Failed {
+                message: "the pool lost job 3 after job 2 panicked".to_owned()
+            }
+        );
+    }
+
+    #[test]
     fn the_watchdogs_message_is_a_time_out() {
         let output = "thread 'tests::x' panicked at testkit/src/watchdog.rs:70:13:\ntimed out after 10 s waiting for a reply\n";
         assert!(matches!(
-            classify_failure(output, Path::new(".")),
+            classify_failure("tests::x", output, Path::new(".")),
             Verdict::TimedOut { .. }
         ));
     }
@@ -289,6 +324,7 @@ mod tests {
     #[test]
     fn a_panic_at_a_solutions_path_to_the_shared_tests_is_test_code() {
         let panic = Panic {
+            thread: "tests::x".to_owned(),
             location: "solutions/ch01-tcp-ip/src/../../../exercises/ch01-tcp-ip/src/tests.rs:3:1"
                 .to_owned(),
             message: String::new(),
