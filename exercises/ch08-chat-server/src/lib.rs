@@ -73,10 +73,11 @@ impl Server {
     /// when `alice` is in). An illegal name gets one line saying why and the connection is
     /// closed; so does a connection that sends no name within [`NAME_TIMEOUT`]. Connections
     /// waiting for a name do not take the places of joined clients: a flood of silent ones never
-    /// keeps a real client out for longer than the name timeout. A legal name joins the room: the client gets a line starting
-    /// with `*` that lists the others, and they get `* name has entered the room`. Each later line
-    /// goes to every other joined client as `[name] text`; when a joined client disconnects, the
-    /// others get `* name has left the room`.
+    /// keeps a real client out for longer than the name timeout. A legal name joins the room:
+    /// the client gets a line starting with `*` that lists the others (not the newcomer), and
+    /// they get `* name has entered the room`. Each later line goes to every other joined client
+    /// as `[name] text`; when a joined client disconnects, the others get
+    /// `* name has left the room`.
     pub fn start(addr: SocketAddr) -> io::Result<Server> {
         // TODO: bind a `TcpListener`, then spawn the thread that accepts connections and spawns
         // a thread for each. Start with naming and joining; add the rest step by step.
@@ -91,6 +92,9 @@ impl Server {
 
     /// Stops the server. When it returns, new connections are refused, every client has seen the
     /// end of the stream, and every thread the server started has been joined.
+    ///
+    /// The tests hold each server until they are done with it and then call `shutdown`. What a
+    /// dropped `Server` does is yours to choose: keep serving, or stop as `shutdown` does.
     pub fn shutdown(self) {
         // TODO: set a flag, wake the acceptor out of `accept` (connect to yourself), let it drop
         // the listener and join all the threads. Each connection's reader sees the flag by
