@@ -89,6 +89,111 @@ pub fn try_mutant(
     mutant: &Mutant,
     timeout: Duration,
 ) -> Result<Outcome> {
+    let failed = match test_a_copy(workbook, chapter, timeout, |copy| apply(mutant, copy))? {
+        Err(error) => return Ok(Outcome::Broken { error }),
+        Ok(failed) => failed,
+    };
+    if failed.is_empty() {
+        return Ok(Outcome::Survived);
+    }
+    let missed: Vec<String> = mutant
+        .caught_by
+        .iter()
+        .filter(|t| !failed.iter().any(|(name, _)| name == *t))
+        .cloned()
+        .collect();
+    if missed.is_empty() {
+        Ok(Outcome::Caught)
+    } else {
+        Ok(Outcome::Missed { tests: missed })
+    }
+}
+
+/// The folder, in a solution crate, of its correct variants: whole `lib.rs` files written
+/// differently from the reference, which every test must pass too.
+pub const VARIANTS: &str = "variants";
+
+/// A correct variant of a chapter's solution.
+pub struct Variant {
+    /// Its file name without `.rs`: `bufreader`.
+    pub name: String,
+    /// What it does differently, from the first line of its doc comment.
+    pub summary: String,
+    path: PathBuf,
+}
+
+/// What the tests made of a variant.
+pub enum VariantOutcome {
+    /// Every test passed.
+    Passed,
+    /// These tests failed, each with its verdict's message.
+    Failed { tests: Vec<(String, String)> },
+    /// The variant does not compile.
+    Broken { error: String },
+}
+
+/// The chapter's correct variants, in name order; none when it has no `variants` folder.
+pub fn variants(workbook: &Workbook, chapter: &Chapter) -> Result<Vec<Variant>> {
+    let dir = workbook.root.join(chapter.solution_dir()).join(VARIANTS);
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let mut variants = Vec::new();
+    for entry in fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let summary = text
+            .lines()
+            .find_map(|line| line.strip_prefix("//!"))
+            .map(|line| line.trim().to_owned())
+            .unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        variants.push(Variant {
+            name,
+            summary,
+            path,
+        });
+    }
+    variants.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(variants)
+}
+
+/// Builds the solution with its `src/lib.rs` replaced by `variant`, and runs every test.
+pub fn try_variant(
+    workbook: &Workbook,
+    chapter: &Chapter,
+    variant: &Variant,
+    timeout: Duration,
+) -> Result<VariantOutcome> {
+    let outcome = test_a_copy(workbook, chapter, timeout, |copy| {
+        let lib = copy.join("src").join("lib.rs");
+        fs::copy(&variant.path, &lib)
+            .with_context(|| format!("cannot copy {}", variant.path.display()))?;
+        point_paths_at(&absolute(&workbook.root)?, &copy.join("src"))
+    })?;
+    Ok(match outcome {
+        Err(error) => VariantOutcome::Broken { error },
+        Ok(failed) if failed.is_empty() => VariantOutcome::Passed,
+        Ok(failed) => VariantOutcome::Failed { tests: failed },
+    })
+}
+
+/// Copies the chapter's solution into a workspace of its own, lets `edit` change the copy,
+/// builds its tests and runs them all: the tests that did not pass, each with its message, or
+/// the first compiler error when the copy does not build.
+fn test_a_copy(
+    workbook: &Workbook,
+    chapter: &Chapter,
+    timeout: Duration,
+    edit: impl FnOnce(&Path) -> Result<()>,
+) -> Result<std::result::Result<Vec<(String, String)>, String>> {
     let root = absolute(&workbook.root)?;
     let space = target_dir(&root).join("mutants");
     let workspace = space.join(chapter.dir_name());
@@ -99,38 +204,28 @@ pub fn try_mutant(
     copy_dir(&root.join(chapter.solution_dir()), &copy)?;
     write_workspace(&root, &workspace)?;
     point_paths_at(&root, &copy)?;
-    apply(mutant, &copy)?;
+    edit(&copy)?;
 
     let target = space.join("target");
     let program = match cargo::build_tests_with_target(&workspace, &chapter.solution, &target)? {
-        Build::Broken(errors) => {
-            return Ok(Outcome::Broken {
-                error: errors.into_iter().next().unwrap_or_default(),
-            });
-        }
+        Build::Broken(errors) => return Ok(Err(errors.into_iter().next().unwrap_or_default())),
         Build::Ready(program) => program,
     };
     let names = libtest::list(&program, &copy)?;
     let run = libtest::run(&program, &copy, &names, timeout)?;
-    let failed: Vec<String> = names
+    let failed = names
         .iter()
-        .filter(|name| verdict::classify(name, &run, &workspace, timeout) != Verdict::Passed)
-        .map(|name| name.strip_prefix("tests::").unwrap_or(name).to_owned())
+        .filter_map(|name| {
+            let verdict = verdict::classify(name, &run, &workspace, timeout);
+            (verdict != Verdict::Passed).then(|| {
+                (
+                    name.strip_prefix("tests::").unwrap_or(name).to_owned(),
+                    verdict.message().unwrap_or_default(),
+                )
+            })
+        })
         .collect();
-    if failed.is_empty() {
-        return Ok(Outcome::Survived);
-    }
-    let missed: Vec<String> = mutant
-        .caught_by
-        .iter()
-        .filter(|t| !failed.contains(t))
-        .cloned()
-        .collect();
-    if missed.is_empty() {
-        Ok(Outcome::Caught)
-    } else {
-        Ok(Outcome::Missed { tests: missed })
-    }
+    Ok(Ok(failed))
 }
 
 /// The edit itself: `find` must occur exactly once, so a mutant cannot silently stop applying

@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::cargo;
-use crate::mutants::{self, Outcome};
+use crate::mutants::{self, Outcome, VariantOutcome};
 use crate::report::{self, Graded, Side};
 use crate::shell::{self, Shell, Tone};
 use crate::verdict::Verdict;
@@ -228,7 +228,84 @@ fn verify_chapter(
         tally.add(true, count.saturating_sub(complaints.len()));
         tally.add(false, complaints.len());
     }
+    verify_variants(workbook, shell, chapter, timeout, tally)?;
     verify_mutants(workbook, shell, chapter, timeout, tally)
+}
+
+/// How many correct variants, written differently from the reference, each chapter must have.
+const MIN_VARIANTS: usize = 2;
+
+/// Grades each of the chapter's correct variants exactly as the reference: every test must pass.
+/// They are the proof that the tests ask for behaviour, not for one way of writing it.
+fn verify_variants(
+    workbook: &Workbook,
+    shell: &mut Shell,
+    chapter: &Chapter,
+    timeout: Duration,
+    tally: &mut Tally,
+) -> Result<()> {
+    let variants = mutants::variants(workbook, chapter)?;
+    let folder = slash(&chapter.solution_dir().join(mutants::VARIANTS));
+    if variants.len() < MIN_VARIANTS {
+        shell.status(
+            Tone::Bad,
+            "variants",
+            format!(
+                "{}: {folder} has {} correct variants; it needs at least {MIN_VARIANTS}, written \
+                 differently from the reference, to show the tests ask for behaviour and not for \
+                 one implementation",
+                chapter.id,
+                variants.len()
+            ),
+        );
+        tally.add(false, 1);
+    }
+    let mut passed = Vec::new();
+    for variant in &variants {
+        let problems: Vec<String> = match mutants::try_variant(workbook, chapter, variant, timeout)?
+        {
+            VariantOutcome::Passed => {
+                passed.push(variant.name.as_str());
+                continue;
+            }
+            VariantOutcome::Failed { tests } => tests
+                .into_iter()
+                .map(|(name, message)| format!("`{name}` fails: {message}"))
+                .collect(),
+            VariantOutcome::Broken { error } => vec![format!("it does not compile:\n{error}")],
+        };
+        shell.status(
+            Tone::Bad,
+            "rejected",
+            format!(
+                "{}: the correct variant `{}` ({})",
+                chapter.id, variant.name, variant.summary
+            ),
+        );
+        for problem in problems {
+            shell.detail(format!("- {}", problem.replace('\n', "\n  ")));
+        }
+        tally.add(false, 1);
+    }
+    if !passed.is_empty() {
+        shell.status(
+            Tone::Good,
+            "variants",
+            match passed.len() {
+                1 => format!(
+                    "{}: 1 correct variant passes every test ({})",
+                    chapter.id, passed[0]
+                ),
+                count => format!(
+                    "{}: {count} correct variants, written differently, pass every test ({})",
+                    chapter.id,
+                    passed.join(", ")
+                ),
+            },
+        );
+        tally.add(true, passed.len());
+    }
+    Ok(())
 }
 
 /// Applies each of the chapter's classic mistakes to a copy of its solution and checks that the

@@ -44,6 +44,14 @@ fn sync(from: &Path, to: &Path, edit: &dyn Fn(String) -> String) {
             }
         }
     }
+    // A source file the fixture no longer has must not linger in the copy of an earlier run.
+    for entry in fs::read_dir(to).unwrap() {
+        let path = entry.unwrap().path();
+        let source = from.join(path.file_name().unwrap());
+        if path.is_file() && !source.exists() && path.extension().is_some_and(|e| e == "rs") {
+            fs::remove_file(&path).unwrap();
+        }
+    }
 }
 
 /// Runs `cargo xtask ARGS` on the fixture, bounded by the watchdog.
@@ -277,6 +285,15 @@ fn verify_names_a_test_that_grades_nothing_and_a_mutant_that_survives() {
         !text.contains("mutant `triples`"),
         "the tests catch this one:\n{text}"
     );
+    assert!(
+        text.contains("1 correct variant passes every test (by-addition)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the correct variant `quadruples` (Quadruples instead of doubling"),
+        "{text}"
+    );
+    assert!(text.contains("`doubles_a_number` fails"), "{text}");
     assert!(
         text.lines().last().unwrap().starts_with("verify: "),
         "{text}"
