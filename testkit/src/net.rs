@@ -40,9 +40,25 @@ pub fn closed_port() -> SocketAddr {
 /// conversation never blocks for ever.
 pub fn connect(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect_timeout(&addr, watchdog::scaled(IO_TIMEOUT))
-        .unwrap_or_else(|error| panic!("could not connect to the server at {addr}: {error}"));
+        .unwrap_or_else(|error| panic!("{}", connect_failure(addr, &error)));
     set_timeouts(&stream);
     stream
+}
+
+/// Why a test could not connect, in words: the raw OS error says little to a student.
+fn connect_failure(addr: SocketAddr, error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => format!(
+            "could not connect to the server at {addr}: nothing accepts connections there \
+             (connection refused). Is the listener still open? A server that has stopped, or \
+             whose listener was dropped, refuses connections"
+        ),
+        _ if is_timeout(error) => format!(
+            "could not connect to the server at {addr}: no answer within {} ({error})",
+            watchdog::describe(watchdog::scaled(IO_TIMEOUT))
+        ),
+        _ => format!("could not connect to the server at {addr}: {error}"),
+    }
 }
 
 /// Connects to `addr` like [`connect`], with a receive buffer of about `bytes` (the system may
@@ -58,7 +74,7 @@ pub fn connect_with_small_window(addr: SocketAddr, bytes: usize) -> TcpStream {
         .expect("could not set the test socket's receive buffer size");
     socket
         .connect_timeout(&addr.into(), watchdog::scaled(IO_TIMEOUT))
-        .unwrap_or_else(|error| panic!("could not connect to the server at {addr}: {error}"));
+        .unwrap_or_else(|error| panic!("{}", connect_failure(addr, &error)));
     let stream = TcpStream::from(socket);
     set_timeouts(&stream);
     stream

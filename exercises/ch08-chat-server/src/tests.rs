@@ -47,7 +47,7 @@ fn start() -> Server {
          at once)",
         || {
             Server::start(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-                .expect("Server::start could not serve on 127.0.0.1:0")
+                .unwrap_or_else(|error| panic!("Server::start(127.0.0.1:0) failed: {error}"))
         },
     )
 }
@@ -136,8 +136,20 @@ impl Client {
                 "{label} waited {} for {expecting}, and nothing came",
                 watchdog::describe(watchdog::scaled(net::IO_TIMEOUT))
             ),
+            Err(error) if peer::is_reset(&error) => panic!(
+                "{label} expected {expecting}, but the server reset the connection ({error}): \
+                 it closed the socket abruptly, or while bytes from {label} were still unread, \
+                 which throws away what had not been delivered"
+            ),
             Err(error) => panic!("{label} expected {expecting}, but reading failed: {error}"),
         }
+    }
+
+    /// Reads the next line and fails, naming what came and what was awaited, unless it is
+    /// `expected`; `why` says what usually makes the difference.
+    fn expect(&mut self, expected: &str, why: &str) {
+        let got = self.line(&format!("`{}` ({why})", shorten(expected)));
+        assert_line(&self.label, &got, expected, why);
     }
 
     /// Reads lines until one starting with `[` (a message), skipping `*` lines.
@@ -184,6 +196,26 @@ impl Client {
         peer::half_close(&self.stream);
         self.expect_closed("it had ended its side: on `Ok(0)` the server should close too");
     }
+}
+
+/// A line as a message shows it: whole if short, else its start and its length.
+fn shorten(line: &str) -> String {
+    if line.chars().count() <= 80 {
+        line.to_owned()
+    } else {
+        let start: String = line.chars().take(60).collect();
+        format!("{start}… ({} bytes)", line.len())
+    }
+}
+
+/// Fails unless `got` is `expected`: "bob got `…` while waiting for `…` (why)".
+fn assert_line(label: &str, got: &str, expected: &str, why: &str) {
+    assert!(
+        got == expected,
+        "{label} got `{}` while waiting for `{}` ({why})",
+        shorten(got),
+        shorten(expected)
+    );
 }
 
 /// The names a `*` line mentions: its words of ASCII letters and digits.
@@ -242,7 +274,7 @@ fn starts_on_ipv6_too() {
         };
         drop(probe);
         let server = Server::start(SocketAddr::from((Ipv6Addr::LOCALHOST, 0)))
-            .expect("Server::start could not serve on [::1]:0");
+            .unwrap_or_else(|error| panic!("Server::start([::1]:0) failed: {error}"));
         let addr = server.local_addr();
         assert!(
             addr.is_ipv6() && addr.port() != 0,
@@ -632,18 +664,15 @@ fn a_message_goes_to_every_other_joined_client_but_not_back() {
         let (mut alice, mut bob, mut carol) = three_in_a_room(addr);
         alice.send("hello there");
         for client in [&mut bob, &mut carol] {
-            let line = client.line("alice's message");
-            assert_eq!(
-                line, "[alice] hello there",
-                "{} should get alice's line as `[alice] hello there`",
-                client.label
+            client.expect(
+                "[alice] hello there",
+                "every other joined client gets alice's line as `[alice] text`",
             );
         }
         bob.send("ping");
-        let line = alice.line("bob's message");
-        assert_eq!(
-            line, "[bob] ping",
-            "alice should not get her own message back; her next line should be bob's"
+        alice.expect(
+            "[bob] ping",
+            "alice should not get her own message back; her next line should be bob's",
         );
     });
     stop(server);
@@ -661,7 +690,10 @@ fn a_client_that_has_not_joined_hears_no_messages() {
             alice.line("the line saying bob entered");
             let mut dan = Client::welcomed(addr, "dan");
             alice.send("secret");
-            assert_eq!(bob.line("alice's message"), "[alice] secret");
+            bob.expect(
+                "[alice] secret",
+                "alice's message, relayed to bob who has joined",
+            );
             dan.send("dan");
             let room = dan.line("the room line");
             assert!(
@@ -693,7 +725,10 @@ fn trailing_carriage_returns_are_dropped() {
             "entered",
         );
         erin.send_bytes(b"hi\r\n");
-        assert_eq!(alice.line("erin's message"), "[erin] hi");
+        alice.expect(
+            "[erin] hi",
+            "drop the `\\r` before the `\\n` of a message too",
+        );
     });
     stop(server);
 }
@@ -707,18 +742,19 @@ fn a_client_writing_one_byte_at_a_time_is_understood() {
         let mut frank = Client::welcomed(addr, "frank");
         peer::no_delay(&frank.stream);
         let pause = Duration::from_millis(1);
-        peer::send_cut(&mut frank.stream, b"frank\n", Cut::BYTE_BY_BYTE, pause).unwrap();
+        peer::send_cut(&mut frank.stream, b"frank\n", Cut::BYTE_BY_BYTE, pause)
+            .unwrap_or_else(|error| panic!("frank could not send his name: {error}"));
         assert_mentions(
             &alice.line("the line saying frank entered"),
             "frank",
             "entered",
         );
         let text = b"one byte at a time\n";
-        peer::send_cut(&mut frank.stream, text, Cut::BYTE_BY_BYTE, pause).unwrap();
-        assert_eq!(
-            alice.line("frank's message"),
+        peer::send_cut(&mut frank.stream, text, Cut::BYTE_BY_BYTE, pause)
+            .unwrap_or_else(|error| panic!("frank could not send his message: {error}"));
+        alice.expect(
             "[frank] one byte at a time",
-            "a line can arrive in many reads; keep what you have until the `\\n` comes"
+            "a line can arrive in many reads; keep what you have until the `\\n` comes",
         );
     });
     stop(server);
@@ -740,10 +776,9 @@ fn lines_that_arrive_together_are_still_separate_messages() {
             "entered",
         );
         for expected in ["[gina] first", "[gina] second", "[gina] third"] {
-            assert_eq!(
-                alice.line(&format!("`{expected}`")),
+            alice.expect(
                 expected,
-                "one read can hold several lines: the name and three messages came in one write"
+                "one read can hold several lines: the name and three messages came in one write",
             );
         }
     });
@@ -765,12 +800,11 @@ fn a_utf8_character_split_across_writes_arrives_whole() {
             Cut::Fixed(3),
             Duration::from_millis(1),
         )
-        .unwrap();
-        assert_eq!(
-            bob.line("alice's message"),
-            format!("[alice] {text}"),
+        .unwrap_or_else(|error| panic!("alice could not send her message: {error}"));
+        bob.expect(
+            &format!("[alice] {text}"),
             "a character of 2 to 4 bytes can be split between reads: decode whole lines, not \
-             each read"
+             each read",
         );
     });
     stop(server);
@@ -793,10 +827,9 @@ fn a_thousand_messages_from_one_sender_arrive_in_order() {
             alice.send_bytes(&peer::coalesce(&lines));
             for n in batch * 100..(batch + 1) * 100 {
                 let expected = format!("[alice] message {n:04}");
-                let line = bob.line(&format!("`{expected}`"));
-                assert_eq!(
-                    line, expected,
-                    "bob should get alice's lines in the order she sent them"
+                bob.expect(
+                    &expected,
+                    "bob should get alice's lines in the order she sent them",
                 );
             }
         }
@@ -830,10 +863,11 @@ fn a_burst_reaches_every_reader(send: fn(&mut Client, &[String])) {
                          disconnect it; wait for its writer to make room)",
                         reader.label
                     ));
-                    assert_eq!(
-                        line, expected,
-                        "{} should get alice's lines in the order she sent them",
-                        reader.label
+                    assert_line(
+                        &reader.label,
+                        &line,
+                        &expected,
+                        "every reader gets alice's lines in the order she sent them",
                     );
                 }
             })
@@ -941,10 +975,11 @@ fn a_broadcast_reaches_a_hundred_clients() {
         clients[0].send("hello everyone");
         for client in &mut clients[1..] {
             let line = client.message("c000's message");
-            assert_eq!(
-                line, "[c000] hello everyone",
-                "{} got the wrong line",
-                client.label
+            assert_line(
+                &client.label,
+                &line,
+                "[c000] hello everyone",
+                "a broadcast reaches every joined client but its sender",
             );
         }
     });
@@ -991,7 +1026,10 @@ fn bytes_after_the_last_line_feed_are_discarded_at_disconnect() {
         alice.line("the line saying xena entered");
         xena.send_bytes(b"complete\nunfinish");
         xena.leave();
-        assert_eq!(alice.line("xena's message"), "[xena] complete");
+        alice.expect(
+            "[xena] complete",
+            "xena's last whole line, sent just before she left",
+        );
         let line = alice.line("the line saying xena left");
         assert_mentions(
             &line,
@@ -1028,7 +1066,10 @@ fn an_abrupt_reset_mid_line_frees_the_name() {
             "entered",
         );
         dave.send("back");
-        assert_eq!(alice.line("the new dave's message"), "[dave] back");
+        alice.expect(
+            "[dave] back",
+            "the new dave's message: a reset frees the name for the next one who takes it",
+        );
     });
     stop(server);
 }
@@ -1208,7 +1249,12 @@ fn ten_mebibytes_without_a_newline_are_refused_and_others_are_still_served() {
                 assert_mentions(&line, "flo", "left");
                 heard_flo_leave = true;
             } else {
-                assert_eq!(line, "[alice] still here?");
+                assert_line(
+                    "bob",
+                    &line,
+                    "[alice] still here?",
+                    "alice's message, sent while flo floods",
+                );
                 heard_alice = true;
             }
         }
