@@ -18,6 +18,7 @@ mod reset;
 mod results;
 mod shell;
 mod solution;
+mod sweep;
 mod verdict;
 mod verify;
 mod watch;
@@ -156,6 +157,16 @@ enum Command {
         #[arg(long)]
         no_git: bool,
     },
+    /// For maintainers: run cargo-mutants over chapters' solutions (installed with cargo the
+    /// first time) and check that every mutant the tests miss is explained in the chapter's
+    /// `sweep.toml`.
+    Sweep {
+        /// Sweep only these chapters (every chapter takes minutes).
+        chapters: Vec<String>,
+        /// How many mutants to build and test at once.
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
+    },
     /// Forward TCP connections to a server, re-cutting the byte stream on the way and printing
     /// every piece: watch one message arrive in several reads, or several in one.
     Proxy(proxy::Options),
@@ -182,10 +193,10 @@ enum Format {
 }
 
 /// The instructors' commands, which refuse to run in a student copy (it has no solutions).
-const INSTRUCTOR_COMMANDS: [&str; 3] = ["export", "verify", "solution"];
+const INSTRUCTOR_COMMANDS: [&str; 4] = ["export", "verify", "solution", "sweep"];
 
 /// The command line as clap knows it; in a student copy, without the instructors' commands
-/// (`export`, `verify`, `solution`, `check --solution`) in `--help`. They still parse there, and
+/// (`export`, `verify`, `solution`, `sweep`, `check --solution`) in `--help`. They still parse there, and
 /// say why they cannot run.
 fn command_line(student_copy: bool) -> clap::Command {
     let mut command = Cli::command();
@@ -266,6 +277,9 @@ fn main() -> ExitCode {
         Command::Verify { chapters, limits } => workbook
             .require_solutions("verify the workbook")
             .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
+        Command::Sweep { chapters, jobs } => workbook
+            .require_solutions("sweep the solutions")
+            .and_then(|()| sweep::run(&workbook, &mut shell, &chapters, jobs.max(1))),
         Command::Reset {
             chapter,
             backup,
