@@ -528,7 +528,6 @@ fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
             let mut flood: Vec<TcpStream> = (0..SILENT).map(|_| net::connect(addr)).collect();
             let first_try = Instant::now();
             let mut tries = 0;
-            let mut turned_away = String::from("nothing");
             let ruth = loop {
                 for silent in &mut flood {
                     if closed_by_server(silent) {
@@ -537,7 +536,7 @@ fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
                 }
                 tries += 1;
                 let mut real = Client::connect(addr, "ruth, a real client");
-                match real.next_line() {
+                let turned_away = match real.next_line() {
                     Ok(Some(welcome)) if !welcome.starts_with("* error:") => {
                         real.send("ruth");
                         match real.next_line() {
@@ -546,15 +545,15 @@ fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
                             {
                                 break real;
                             }
-                            Ok(Some(line)) => turned_away = format!("{line:?} after her name"),
-                            Ok(None) => turned_away = "a close after her name".to_owned(),
-                            Err(error) => turned_away = format!("{error} after her name"),
+                            Ok(Some(line)) => format!("{line:?} after her name"),
+                            Ok(None) => "a close after her name".to_owned(),
+                            Err(error) => format!("{error} after her name"),
                         }
                     }
-                    Ok(Some(line)) => turned_away = format!("{line:?}"),
-                    Ok(None) => turned_away = "a close before any welcome".to_owned(),
-                    Err(error) => turned_away = format!("{error} before any welcome"),
-                }
+                    Ok(Some(line)) => format!("{line:?}"),
+                    Ok(None) => "a close before any welcome".to_owned(),
+                    Err(error) => format!("{error} before any welcome"),
+                };
                 assert!(
                     first_try.elapsed() < most,
                     "ruth tried {tries} times in {:.0} s to join while {SILENT} silent \
