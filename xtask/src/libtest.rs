@@ -3,11 +3,18 @@
 //!
 //! Every test runs at once (one thread each), so when the deadline passes every test that has
 //! not reported is one that is stuck, not one that was waiting for its turn.
+//!
+//! The program runs the student's code, so what it prints is not taken on trust: a run counts
+//! only when libtest's own summary ends it and agrees with the verdicts before it, and the
+//! program's whole process tree is ended when it is done, so a child it left behind (a `sleep`
+//! that holds the output pipes, a busy loop) can neither stall the runner nor outlive the check.
 
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,6 +28,9 @@ pub enum Status {
     Ignored,
     /// Still running when the program ended: stopped at the deadline, or the program crashed.
     Unfinished,
+    /// Reported as passed by a run that cannot be trusted: the program ended without libtest's
+    /// summary, or its summary disagrees with what it printed before.
+    Untrusted,
 }
 
 /// What one run of a test program told us.
@@ -35,6 +45,9 @@ pub struct Run {
     pub exit: Option<ExitStatus>,
     /// The program's own stderr: where a crash (a stack overflow, an abort) is described.
     pub stderr: String,
+    /// Why the run's verdicts cannot be trusted, when they cannot: no summary at the end, or one
+    /// that disagrees with the verdicts printed before it.
+    pub distrust: Option<String>,
 }
 
 /// The most output kept from one stream of a test program; the rest is read and dropped.
@@ -56,12 +69,24 @@ pub fn list(program: &Path, cwd: &Path) -> Result<Vec<String>> {
         .collect())
 }
 
-/// Runs every test in `program`, all at once, and stops the program after `timeout`.
+/// Runs the tests named in `tests` (no other test of `program`), all at once, and stops the
+/// program after `timeout`.
 ///
 /// libtest prints what a failed test said only when the whole program ends, so when it had to
 /// be stopped, the tests that had already failed are run once more on their own to get it.
 pub fn run(program: &Path, cwd: &Path, tests: &[String], timeout: Duration) -> Result<Run> {
-    let mut run = run_once(program, cwd, tests, &[], timeout)?;
+    if tests.is_empty() {
+        // With no name to select, libtest would run every test, the student's own included.
+        return Ok(Run {
+            status: BTreeMap::new(),
+            output: BTreeMap::new(),
+            stopped: false,
+            exit: None,
+            stderr: String::new(),
+            distrust: None,
+        });
+    }
+    let mut run = run_once(program, cwd, tests, tests, timeout)?;
     if run.stopped {
         let failed: Vec<String> = run
             .status
@@ -77,7 +102,7 @@ pub fn run(program: &Path, cwd: &Path, tests: &[String], timeout: Duration) -> R
     Ok(run)
 }
 
-/// One run of `program`: the tests named in `only` (exactly), or all of them when it is empty.
+/// One run of `program`: the tests named in `only`, exactly.
 fn run_once(
     program: &Path,
     cwd: &Path,
@@ -90,6 +115,9 @@ fn run_once(
     if !only.is_empty() {
         command.arg("--exact").args(only);
     }
+    // A group of its own, so that ending it ends whatever the student's code started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let mut child = command
         .current_dir(cwd)
         .args(["--test-threads", &threads, "--color", "never"])
@@ -100,8 +128,8 @@ fn run_once(
         .spawn()
         .with_context(|| format!("cannot run the test program {}", program.display()))?;
 
-    let stdout = drain(child.stdout.take().expect("stdout is piped"));
-    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    let stdout = Drain::start(child.stdout.take().expect("stdout is piped"));
+    let stderr = Drain::start(child.stderr.take().expect("stderr is piped"));
 
     let deadline = Instant::now() + timeout;
     let mut exit = None;
@@ -114,53 +142,168 @@ fn run_once(
             Some(status) => exit = Some(status),
             None if Instant::now() >= deadline => {
                 // The program is stuck; what it has printed so far says which tests finished.
-                let _ = child.kill();
-                let _ = child.wait();
                 stopped = true;
             }
             None => thread::sleep(Duration::from_millis(10)),
         }
     }
+    // Ended or stopped, the program's children go too: one left behind holds the pipes open.
+    end_tree(&mut child);
 
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    let (status, output) = parse(&stdout, tests);
-    Ok(Run {
+    // The pipes close once every process that held them is gone; a process that escaped the
+    // tree may hold them longer, and then what came so far has to do.
+    let stdout = stdout.finish(PIPE_GRACE);
+    let stderr = stderr.finish(PIPE_GRACE);
+    let (status, output, summary) = parse(&stdout, tests);
+    let mut run = Run {
         status,
         output,
         stopped,
         exit,
         stderr,
-    })
-}
-
-/// Reads a pipe to its end on a thread of its own, keeping at most [`OUTPUT_CAP`] bytes.
-fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
-    thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut buffer = [0; 8192];
-        loop {
-            match pipe.read(&mut buffer) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    let room = OUTPUT_CAP.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buffer[..n.min(room)]);
+        distrust: None,
+    };
+    if !stopped {
+        run.distrust = distrust(&run, summary.as_ref());
+        if run.distrust.is_some() {
+            for status in run.status.values_mut() {
+                if *status == Status::Passed {
+                    *status = Status::Untrusted;
                 }
             }
         }
-        String::from_utf8_lossy(&kept).into_owned()
-    })
+    }
+    Ok(run)
 }
 
+/// How long the runner waits for the output pipes to close once the program's tree has ended.
+const PIPE_GRACE: Duration = Duration::from_secs(2);
+
+/// Ends `child` and every process in its tree: its process group on Unix, its tree of child
+/// processes on Windows. No crate and no unsafe code: the systems' own `kill` and `taskkill`.
+fn end_tree(child: &mut Child) {
+    let quiet = |command: &mut Command| {
+        let _ = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    };
+    #[cfg(unix)]
+    quiet(Command::new("kill").args(["-9", "--", &format!("-{}", child.id())]));
+    #[cfg(windows)]
+    quiet(Command::new("taskkill").args(["/F", "/T", "/PID", &child.id().to_string()]));
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Why a run that ended by itself cannot be trusted, if it cannot. libtest ends every run with
+/// `test result: ok. N passed; M failed; …`, and exits with 0 exactly when nothing failed. A
+/// program that ends without it was cut short: a test called `process::exit`, or the program
+/// crashed. One whose counts disagree with the verdicts printed before printed some of them
+/// itself.
+fn distrust(run: &Run, summary: Option<&Summary>) -> Option<String> {
+    let exit = run
+        .exit
+        .map_or_else(|| "no exit status".to_owned(), |s| s.to_string());
+    let Some(summary) = summary else {
+        return Some(format!(
+            "the test program ended ({exit}) before libtest's summary: a test called \
+             `process::exit`, or the program crashed, so none of its results can be trusted"
+        ));
+    };
+    let count = |wanted: Status| run.status.values().filter(|s| **s == wanted).count();
+    let (passed, failed) = (count(Status::Passed), count(Status::Failed));
+    let succeeded = run.exit.is_some_and(|e| e.success());
+    if summary.passed != passed || summary.failed != failed || succeeded != (summary.failed == 0) {
+        return Some(format!(
+            "the test program's summary ({} passed, {} failed, {exit}) disagrees with the \
+             verdicts it printed ({passed} passed, {failed} failed): something besides libtest \
+             printed results, so none of them can be trusted",
+            summary.passed, summary.failed
+        ));
+    }
+    None
+}
+
+/// One output pipe of the test program, read on a thread of its own into a buffer that can be
+/// taken even while the thread is still waiting on the pipe.
+struct Drain {
+    kept: Arc<Mutex<Vec<u8>>>,
+    done: Receiver<()>,
+}
+
+impl Drain {
+    /// Reads `pipe` to its end, keeping at most [`OUTPUT_CAP`] bytes.
+    fn start(mut pipe: impl Read + Send + 'static) -> Drain {
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let (finished, done) = mpsc::channel();
+        let buffer = Arc::clone(&kept);
+        thread::spawn(move || {
+            let mut chunk = [0; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut kept = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                        let room = OUTPUT_CAP.saturating_sub(kept.len());
+                        kept.extend_from_slice(&chunk[..n.min(room)]);
+                    }
+                }
+            }
+            let _ = finished.send(());
+        });
+        Drain { kept, done }
+    }
+
+    /// What came through the pipe: all of it once it closes, or what came within `grace`.
+    fn finish(self, grace: Duration) -> String {
+        let _ = self.done.recv_timeout(grace);
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        String::from_utf8_lossy(&kept).into_owned()
+    }
+}
+
+/// libtest's closing line, `test result: FAILED. 2 passed; 1 failed; …`, as counts.
+#[derive(Debug, PartialEq, Eq)]
+struct Summary {
+    passed: usize,
+    failed: usize,
+}
+
+impl Summary {
+    fn parse(line: &str) -> Option<Summary> {
+        let counts = line.strip_prefix("test result: ")?.split_once(". ")?.1;
+        let count = |what: &str| {
+            counts.split("; ").find_map(|part| {
+                let (number, word) = part.split_once(' ')?;
+                (word == what).then(|| number.parse::<usize>().ok())?
+            })
+        };
+        Some(Summary {
+            passed: count("passed")?,
+            failed: count("failed")?,
+        })
+    }
+}
+
+/// What [`parse`] reads from a run's output.
+type Parsed = (
+    BTreeMap<String, Status>,
+    BTreeMap<String, String>,
+    Option<Summary>,
+);
+
 /// Reads libtest's plain output: `test NAME ... ok` lines, then a `---- NAME stdout ----`
-/// section for every failed test.
-fn parse(stdout: &str, tests: &[String]) -> (BTreeMap<String, Status>, BTreeMap<String, String>) {
+/// section for every failed test, then the summary.
+fn parse(stdout: &str, tests: &[String]) -> Parsed {
     let mut status: BTreeMap<String, Status> = tests
         .iter()
         .map(|name| (name.clone(), Status::Unfinished))
         .collect();
     let mut output: BTreeMap<String, String> = BTreeMap::new();
     let mut section: Option<String> = None;
+    let mut summary = None;
 
     for line in stdout.lines() {
         if let Some(name) = line
@@ -170,8 +313,13 @@ fn parse(stdout: &str, tests: &[String]) -> (BTreeMap<String, Status>, BTreeMap<
             section = Some(name.to_owned());
             continue;
         }
-        if line == "failures:" || line.starts_with("test result: ") {
+        if line == "failures:" {
             section = None;
+            continue;
+        }
+        if line.starts_with("test result: ") {
+            section = None;
+            summary = Summary::parse(line);
             continue;
         }
         if let Some(name) = &section {
@@ -196,7 +344,7 @@ fn parse(stdout: &str, tests: &[String]) -> (BTreeMap<String, Status>, BTreeMap<
             }
         }
     }
-    (status, output)
+    (status, output, summary)
 }
 
 #[cfg(test)]
@@ -231,7 +379,14 @@ mod tests {
             .iter()
             .map(|n| format!("tests::{n}"))
             .collect();
-        let (status, output) = parse(stdout, &names);
+        let (status, output, summary) = parse(stdout, &names);
+        assert_eq!(
+            summary,
+            Some(Summary {
+                passed: 2,
+                failed: 1
+            })
+        );
         assert_eq!(status["tests::passes"], Status::Passed);
         assert_eq!(status["tests::fails"], Status::Failed);
         assert_eq!(status["tests::panics_on_purpose"], Status::Passed);

@@ -147,9 +147,27 @@ pub fn grade<'a>(
         Build::Ready(program) => program,
     };
     let crate_dir = workbook.root.join(dir);
-    let names = libtest::list(&program, &crate_dir)?;
+    // Only the tests of the chapter's test file are graded: a test written anywhere else earns
+    // nothing, and one of the file's tests that the program lacks is a failure.
+    let declared = declared_tests(&source);
+    let last = |full_name: &str| {
+        full_name
+            .rsplit("::")
+            .next()
+            .unwrap_or(full_name)
+            .to_owned()
+    };
+    let mut names: Vec<String> = libtest::list(&program, &crate_dir)?
+        .into_iter()
+        .filter(|full_name| full_name.starts_with("tests::") && declared.contains(&last(full_name)))
+        .collect();
     let run = libtest::run(&program, &crate_dir, &names, timeout)?;
-    let mut names = names;
+    let missing: Vec<String> = declared
+        .iter()
+        .filter(|name| !names.iter().any(|full_name| last(full_name) == **name))
+        .map(|name| format!("tests::{name}"))
+        .collect();
+    names.extend(missing.iter().cloned());
     names.sort_by_key(|full_name| {
         let name = full_name.rsplit("::").next().unwrap_or(full_name);
         source.find(&format!("fn {name}(")).unwrap_or(usize::MAX)
@@ -162,9 +180,20 @@ pub fn grade<'a>(
                 .strip_prefix("tests::")
                 .unwrap_or(full_name)
                 .to_owned();
+            let verdict = if missing.contains(full_name) {
+                Verdict::Failed {
+                    message: format!(
+                        "the test program has no test `{name}`, though {} defines it: keep \
+                         `#[cfg(test)] mod tests;` at the end of src/lib.rs, unchanged",
+                        slash(&chapter.tests_file())
+                    ),
+                }
+            } else {
+                verdict::classify(full_name, &run, &workbook.root, timeout)
+            };
             TestReport {
                 sentence: readable(&name, &functions),
-                verdict: verdict::classify(full_name, &run, &workbook.root, timeout),
+                verdict,
                 points: chapter.points_for(&name),
                 name,
             }

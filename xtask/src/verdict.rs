@@ -103,6 +103,14 @@ pub fn classify(name: &str, run: &Run, root: &Path, timeout: Duration) -> Verdic
             let output = run.output.get(name).map(String::as_str).unwrap_or_default();
             classify_failure(name, output, root)
         }
+        Some(Status::Untrusted) => Verdict::Failed {
+            message: format!(
+                "it printed `ok`, but {}",
+                run.distrust
+                    .as_deref()
+                    .unwrap_or("the run that printed it cannot be trusted")
+            ),
+        },
         Some(Status::Unfinished) | None if run.stopped => Verdict::TimedOut {
             message: format!(
                 "still running after {} s, so the runner stopped it: something in it blocks for ever\n\

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -212,6 +212,39 @@ fn a_crashed_test_program_is_reported_not_hidden() {
         [("does_not_crash".to_owned(), "panicked".to_owned())]
     );
     assert!(message_of(&report, "does_not_crash").contains("crashed"));
+}
+
+#[test]
+fn code_that_forges_its_results_and_leaves_a_child_behind_neither_fools_nor_stalls_the_runner() {
+    // The fixture's `forge` prints `ok` for every test and ends the program; `linger` first
+    // leaves a child that sleeps for two minutes holding the program's output pipes.
+    let started = Instant::now();
+    let output = xtask(&["check", "ch4", "--format", "json"]);
+    let took = started.elapsed();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let graded: Vec<String> = verdicts(&report)
+        .into_iter()
+        .map(|(test, _)| test)
+        .collect();
+    assert_eq!(
+        graded,
+        ["forges_its_results", "leaves_a_child_behind", "plays_fair"],
+        "only the test file's tests are graded, not the one in src/lib.rs"
+    );
+    for (test, verdict) in verdicts(&report) {
+        assert_ne!(
+            verdict, "passed",
+            "{test} passed in a forged run:\n{report:#}"
+        );
+    }
+    assert!(
+        message_of(&report, "forges_its_results").contains("before libtest's summary"),
+        "{report:#}"
+    );
+    assert!(
+        took < Duration::from_secs(60),
+        "the check took {took:?}: it waited for the child that sleeps for two minutes"
+    );
 }
 
 #[test]

@@ -1,0 +1,72 @@
+//! Tests of what the runner grades: the tests of the chapter's own test file and nothing else. A
+//! test a student adds elsewhere earns nothing, and a test of the file that the student's
+//! program no longer contains (its `mod tests;` removed or hidden) is a failure, not a test less.
+//!
+//! Code that forges libtest's output or leaves children behind is in `runner.rs`, on the
+//! fixture's `hostile` chapter.
+
+use serde_json::Value;
+
+mod common;
+
+use common::*;
+
+/// The verdicts of a `check --format json` report, as (test, verdict) pairs.
+fn verdicts(output: &std::process::Output) -> Vec<(String, String)> {
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", said(output)));
+    report["tests"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tests in:\n{}", said(output)))
+        .iter()
+        .map(|test| {
+            (
+                test["name"].as_str().unwrap().to_owned(),
+                test["verdict"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_test_the_student_adds_outside_the_test_file_earns_nothing() {
+    let scratch = Scratch::new("grading-extra-test");
+    let root = fixture(&scratch);
+    write(
+        &root,
+        "exercises/ch01-answer/src/lib.rs",
+        &format!(
+            "{SOLVED}\n#[cfg(test)]\nmod mine {{\n    #[test]\n    fn free_points() {{}}\n}}\n"
+        ),
+    );
+    let output = on_fixture(&root, &["check", "ch1", "--format", "json"]);
+    assert_eq!(
+        verdicts(&output),
+        [("answers_forty_two".to_owned(), "passed".to_owned())],
+        "{}",
+        said(&output)
+    );
+}
+
+#[test]
+fn a_test_of_the_file_that_the_program_lacks_is_a_failure() {
+    let scratch = Scratch::new("grading-missing-tests");
+    let root = fixture(&scratch);
+    write(
+        &root,
+        "exercises/ch01-answer/src/lib.rs",
+        "pub fn answer() -> u32 {\n    42\n}\n",
+    );
+    let output = on_fixture(&root, &["check", "ch1", "--format", "json"]);
+    assert_eq!(
+        verdicts(&output),
+        [("answers_forty_two".to_owned(), "failed".to_owned())],
+        "{}",
+        said(&output)
+    );
+    assert!(
+        said(&output).contains("keep `#[cfg(test)] mod tests;` at the end of src/lib.rs"),
+        "{}",
+        said(&output)
+    );
+}
