@@ -118,14 +118,6 @@ pub fn grade<'a>(
         Side::Exercise => (&chapter.exercise, chapter.exercise_dir()),
         Side::Solution => (&chapter.solution, chapter.solution_dir()),
     };
-    if !workbook.root.join(&dir).join("Cargo.toml").is_file() {
-        anyhow::bail!(
-            "{} is missing, though {} lists it for {}",
-            slash(&dir),
-            crate::workbook::MANIFEST,
-            chapter.id
-        );
-    }
     // In the order of the test file, which is the order in which a student meets them.
     let source =
         std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default();
@@ -133,6 +125,21 @@ pub fn grade<'a>(
         .iter()
         .map(|name| chapter.points_for(name))
         .sum();
+    if !workbook.root.join(&dir).join("Cargo.toml").is_file() {
+        // One missing chapter is that chapter's problem; the others are graded as usual.
+        let report = ChapterReport {
+            chapter,
+            side,
+            graded: Graded::Broken(vec![format!(
+                "{} is missing, though {} lists it for {}",
+                slash(&dir),
+                crate::workbook::MANIFEST,
+                chapter.id
+            )]),
+            worth,
+        };
+        return Ok(report);
+    }
     let program = match cargo::build_tests(&workbook.root, package)? {
         Build::Broken(errors) => {
             let report = ChapterReport {

@@ -70,3 +70,25 @@ fn a_test_of_the_file_that_the_program_lacks_is_a_failure() {
         said(&output)
     );
 }
+
+#[test]
+fn a_missing_chapter_costs_its_own_points_and_no_others() {
+    let scratch = Scratch::new("grading-missing-chapter");
+    let root = fixture(&scratch);
+    write(&root, "exercises/ch01-answer/src/lib.rs", SOLVED);
+    std::fs::remove_dir_all(root.join("exercises/ch02-double")).unwrap();
+    let output = on_fixture(&root, &["check", "--format", "json"]);
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", said(&output)));
+    let chapters = report["chapters"].as_array().expect("a list of chapters");
+    assert_eq!(chapters.len(), 2, "{report:#}");
+    assert_eq!(chapters[0]["points"], chapters[0]["max_points"], "{report:#}");
+    assert_eq!(chapters[0]["passed"], 1, "{report:#}");
+    assert_eq!(chapters[1]["compiled"], false, "{report:#}");
+    assert!(
+        chapters[1]["compile_errors"][0]
+            .as_str()
+            .is_some_and(|e| e.contains("exercises/ch02-double is missing")),
+        "{report:#}"
+    );
+}
