@@ -14,6 +14,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
@@ -66,12 +67,34 @@ fn build(command: &mut Command, package: &str) -> Result<Build> {
         .spawn()
         .context(NO_CARGO)?;
     let stderr = watch_stderr(&mut child);
-    let mut stdout = Vec::new();
-    if let Some(mut out) = child.stdout.take() {
-        out.read_to_end(&mut stdout)
-            .context("cannot read what cargo printed")?;
-    }
-    let status = child.wait().context("cannot wait for cargo")?;
+    let stdout = child.stdout.take().map(|mut out| {
+        thread::spawn(move || {
+            let mut stdout = Vec::new();
+            let _ = out.read_to_end(&mut stdout);
+            stdout
+        })
+    });
+    // A build script of the student's runs as part of the build: one that never ends must not
+    // keep the runner waiting for ever.
+    let deadline = Instant::now() + build_limit();
+    let status = loop {
+        if let Some(status) = child.try_wait().context("cannot wait for cargo")? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            end_tree(&mut child);
+            bail!(
+                "building `{package}` took longer than {:.0} minutes, so the runner stopped it: a \
+                 build script (build.rs) that never ends, or another build holding cargo's lock \
+                 all that time",
+                build_limit().as_secs_f64() / 60.0
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let stdout = stdout
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
 
     let stdout = String::from_utf8_lossy(&stdout);
@@ -109,6 +132,60 @@ fn build(command: &mut Command, package: &str) -> Result<Build> {
 }
 
 const NO_CARGO: &str = "cannot run cargo; is Rust installed (https://rustup.rs)?";
+
+/// The longest a build may take before the runner stops it: ten minutes, or the seconds in
+/// `WORKBOOK_BUILD_LIMIT` (for the runner's own tests).
+fn build_limit() -> Duration {
+    std::env::var("WORKBOOK_BUILD_LIMIT")
+        .ok()
+        .and_then(|secs| secs.trim().parse().ok())
+        .map_or(Duration::from_secs(10 * 60), Duration::from_secs)
+}
+
+/// Ends `child` and every process it started that still runs: cargo, the compilers and build
+/// scripts under it. The tree is collected before anything is killed, because a process whose
+/// parent is gone is no longer found under it. No crate and no unsafe code: the systems' own
+/// `pgrep` and `kill`, or `taskkill`.
+pub fn end_tree(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let mut tree = vec![child.id().to_string()];
+        let mut next = 0;
+        while next < tree.len() && tree.len() < 10_000 {
+            let children = Command::new("pgrep")
+                .args(["-P", &tree[next]])
+                .stdin(Stdio::null())
+                .stderr(Stdio::null())
+                .output();
+            if let Ok(children) = children {
+                tree.extend(
+                    String::from_utf8_lossy(&children.stdout)
+                        .split_whitespace()
+                        .map(str::to_owned),
+                );
+            }
+            next += 1;
+        }
+        let _ = Command::new("kill")
+            .arg("-9")
+            .args(&tree)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(windows)]
+    {
+        let _ = Command::new("taskkill")
+            .args(["/F", "/T", "/PID", &child.id().to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
 
 /// Reads cargo's stderr on a thread of its own, as it comes: says at once when cargo waits for a
 /// lock, and gives back everything else but cargo's status lines (for an error message).

@@ -82,7 +82,10 @@ fn a_missing_chapter_costs_its_own_points_and_no_others() {
         .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", said(&output)));
     let chapters = report["chapters"].as_array().expect("a list of chapters");
     assert_eq!(chapters.len(), 2, "{report:#}");
-    assert_eq!(chapters[0]["points"], chapters[0]["max_points"], "{report:#}");
+    assert_eq!(
+        chapters[0]["points"], chapters[0]["max_points"],
+        "{report:#}"
+    );
     assert_eq!(chapters[0]["passed"], 1, "{report:#}");
     assert_eq!(chapters[1]["compiled"], false, "{report:#}");
     assert!(
@@ -91,4 +94,42 @@ fn a_missing_chapter_costs_its_own_points_and_no_others() {
             .is_some_and(|e| e.contains("exercises/ch02-double is missing")),
         "{report:#}"
     );
+}
+
+#[test]
+fn a_build_that_never_ends_is_stopped_with_everything_it_started() {
+    let scratch = Scratch::new("grading-endless-build");
+    let root = fixture(&scratch);
+    write(
+        &root,
+        "exercises/ch01-answer/build.rs",
+        "fn main() {\n    loop {\n        std::thread::sleep(std::time::Duration::from_millis(100));\n    }\n}\n",
+    );
+    let started = std::time::Instant::now();
+    let output = runner(&root, &root.join("target"), &["check", "ch1"])
+        .env("WORKBOOK_BUILD_LIMIT", "20")
+        .output()
+        .expect("cannot run the runner");
+    let took = started.elapsed();
+    assert!(
+        said(&output).contains("took longer than") && said(&output).contains("build script"),
+        "{}",
+        said(&output)
+    );
+    assert!(
+        took < std::time::Duration::from_secs(120),
+        "the runner took {took:?} to give up on a build limited to 20 s"
+    );
+    #[cfg(unix)]
+    {
+        let left = std::process::Command::new("pgrep")
+            .args(["-f", &root.join("target").to_string_lossy()])
+            .output()
+            .expect("cannot run pgrep");
+        assert!(
+            left.stdout.is_empty(),
+            "processes of the stopped build still run: {}",
+            text(&left.stdout)
+        );
+    }
 }
