@@ -4,6 +4,7 @@
 //! This file only parses the command line and hands over to one module per command.
 
 mod book;
+mod cache;
 mod cargo;
 mod check;
 mod export;
@@ -100,6 +101,9 @@ enum Command {
     Verify {
         /// Verify only these chapters (and skip the tooling's own tests).
         chapters: Vec<String>,
+        /// Grade everything again, even what passed last time with the very same files.
+        #[arg(long)]
+        fresh: bool,
         #[command(flatten)]
         limits: Limits,
     },
@@ -274,9 +278,13 @@ fn main() -> ExitCode {
         Command::Book { open, watch, check } => {
             book::run(&workbook, &mut shell, book::Options { open, watch, check })
         }
-        Command::Verify { chapters, limits } => workbook
+        Command::Verify {
+            chapters,
+            limits,
+            fresh,
+        } => workbook
             .require_solutions("verify the workbook")
-            .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout())),
+            .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout(), fresh)),
         Command::Sweep { chapters, jobs } => workbook
             .require_solutions("sweep the solutions")
             .and_then(|()| sweep::run(&workbook, &mut shell, &chapters, jobs.max(1))),

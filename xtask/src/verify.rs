@@ -7,12 +7,16 @@
 //! 4. For every chapter, every classic mistake in its `mutants.toml` is caught by the tests.
 //!
 //! It ends with one line, `verify: N passed, M failed`, counting those checks.
+//!
+//! What passed is remembered under a fingerprint of everything it depends on (see [`cache`]):
+//! a second run re-grades only the chapters whose files changed, unless `--fresh`.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+use crate::cache;
 use crate::cargo;
 use crate::mutants::{self, Outcome, VariantOutcome};
 use crate::report::{self, Graded, Side};
@@ -43,6 +47,7 @@ pub fn run(
     shell: &mut Shell,
     queries: &[String],
     timeout: Duration,
+    fresh: bool,
 ) -> Result<bool> {
     let chapters: Vec<&Chapter> = if queries.is_empty() {
         workbook.chapters.iter().collect()
@@ -78,22 +83,78 @@ pub fn run(
     }
     tally.add(problems.is_empty(), problems.len().max(1));
 
+    let common = cache::common(workbook);
     if queries.is_empty() {
-        tooling_tests(workbook, shell, &mut tally)?;
+        let mut print = common.clone();
+        print.add_tree(&workbook.root, std::path::Path::new(""));
+        let fingerprint = print.hex();
+        match cache::recall(workbook, "tooling", &fingerprint).filter(|_| !fresh) {
+            Some(passed) => {
+                let count = passed.counts.first().copied().unwrap_or(0);
+                shell.status(
+                    Tone::Good,
+                    "passed",
+                    format!("{count} tooling tests (as last time: no file has changed)"),
+                );
+                tally.add(true, count);
+            }
+            None => {
+                let before = tally.failed;
+                let passed = tooling_tests(workbook, shell, &mut tally)?;
+                if tally.failed == before {
+                    let counts = vec![passed];
+                    let names = Vec::new();
+                    let passed = cache::Passed {
+                        fingerprint,
+                        counts,
+                        names,
+                    };
+                    cache::remember(workbook, "tooling", &passed);
+                }
+            }
+        }
     }
 
-    let packages: Vec<&str> = chapters
-        .iter()
-        .flat_map(|c| [c.solution.as_str(), c.exercise.as_str()])
-        .collect();
-    shell.status(
-        Tone::Good,
-        "Compiling",
-        format!("{} chapter crates", packages.len()),
-    );
-    cargo::warm(&workbook.root, &packages);
+    let mut graded = Vec::new();
     for chapter in chapters {
-        verify_chapter(workbook, shell, chapter, timeout, &mut tally)?;
+        let mut print = common.clone();
+        print.add(&timeout.as_secs().to_le_bytes());
+        print.add_tree(&workbook.root, &chapter.exercise_dir());
+        print.add_tree(&workbook.root, &chapter.solution_dir());
+        let fingerprint = print.hex();
+        let key = chapter.dir_name();
+        match cache::recall(workbook, &key, &fingerprint).filter(|_| !fresh) {
+            Some(passed) => recalled(shell, chapter, &passed, &mut tally),
+            None => graded.push((chapter, key, fingerprint)),
+        }
+    }
+    if !graded.is_empty() {
+        let packages: Vec<&str> = graded
+            .iter()
+            .flat_map(|(c, _, _)| [c.solution.as_str(), c.exercise.as_str()])
+            .collect();
+        shell.status(
+            Tone::Good,
+            "Compiling",
+            format!("{} chapter crates", packages.len()),
+        );
+        cargo::warm(&workbook.root, &packages);
+    }
+    for (chapter, key, fingerprint) in graded {
+        let before = tally.failed;
+        let passed = verify_chapter(workbook, shell, chapter, timeout, &mut tally)?;
+        if tally.failed == before {
+            cache::remember(
+                workbook,
+                &key,
+                &cache::Passed {
+                    fingerprint,
+                    ..passed
+                },
+            );
+        } else {
+            cache::forget(workbook, &key);
+        }
     }
 
     shell.line("");
@@ -104,17 +165,53 @@ pub fn run(
     Ok(tally.failed == 0)
 }
 
-/// Runs `cargo test` on the tooling (the runner, the test kit, everything but the chapters).
-fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> Result<()> {
+/// A chapter that passed with the very same files last time: said, and counted, as then.
+fn recalled(shell: &mut Shell, chapter: &Chapter, passed: &cache::Passed, tally: &mut Tally) {
+    let [tests, variants, mutants] = passed.counts[..] else {
+        return;
+    };
+    shell.status(
+        Tone::Good,
+        "verified",
+        format!(
+            "{} · {}: {}, {} ({}) and {}, as last time (none of the files they depend on has \
+             changed)",
+            chapter.id,
+            chapter.title,
+            counted(tests, "test"),
+            counted(variants, "correct variant"),
+            passed.names.join(", "),
+            counted(mutants, "classic mistake")
+        ),
+    );
+    tally.add(true, tests + variants + mutants);
+}
+
+/// `1 test`, `2 tests`.
+fn counted(count: usize, what: &str) -> String {
+    if count == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{count} {what}s")
+    }
+}
+
+/// Runs `cargo test` on the tooling (the runner, the test kit, everything but the chapters and
+/// the book builder, whose tests `cargo xtask book --check` runs); returns how many passed.
+fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> Result<usize> {
     shell.status(
         Tone::Good,
         "Testing",
         "the tooling (cargo test, without the chapter crates)",
     );
     let mut command = cargo::cargo();
-    command
-        .current_dir(&workbook.root)
-        .args(["test", "--workspace", "--quiet"]);
+    command.current_dir(&workbook.root).args([
+        "test",
+        "--workspace",
+        "--quiet",
+        "--exclude",
+        "book-builder",
+    ]);
     for chapter in &workbook.chapters {
         command.args([
             "--exclude",
@@ -146,7 +243,7 @@ fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> R
     if !ok && failed == 0 {
         tally.add(false, 1);
     }
-    Ok(())
+    Ok(passed)
 }
 
 /// Grades one chapter's solution and stub.
@@ -156,7 +253,7 @@ fn verify_chapter(
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<cache::Passed> {
     let label = format!("{} · {}", chapter.id, chapter.title);
     // A maintainer verifies a stub or tests being changed; anyone else may have solved the
     // exercise in place, and then its tests pass "on the stub". Say which it is, and go on.
@@ -228,8 +325,13 @@ fn verify_chapter(
         tally.add(true, count.saturating_sub(complaints.len()));
         tally.add(false, complaints.len());
     }
-    verify_variants(workbook, shell, chapter, timeout, tally)?;
-    verify_mutants(workbook, shell, chapter, timeout, tally)
+    let variants = verify_variants(workbook, shell, chapter, timeout, tally)?;
+    let mutants = verify_mutants(workbook, shell, chapter, timeout, tally)?;
+    Ok(cache::Passed {
+        fingerprint: String::new(),
+        counts: vec![count, variants.len(), mutants],
+        names: variants,
+    })
 }
 
 /// How many correct variants, written differently from the reference, each chapter must have.
@@ -243,7 +345,7 @@ fn verify_variants(
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let variants = mutants::variants(workbook, chapter)?;
     let folder = slash(&chapter.solution_dir().join(mutants::VARIANTS));
     if variants.len() < MIN_VARIANTS {
@@ -265,7 +367,7 @@ fn verify_variants(
         let problems: Vec<String> = match mutants::try_variant(workbook, chapter, variant, timeout)?
         {
             VariantOutcome::Passed => {
-                passed.push(variant.name.as_str());
+                passed.push(variant.name.clone());
                 continue;
             }
             VariantOutcome::Failed { tests } => tests
@@ -305,7 +407,7 @@ fn verify_variants(
         );
         tally.add(true, passed.len());
     }
-    Ok(())
+    Ok(passed)
 }
 
 /// Applies each of the chapter's classic mistakes to a copy of its solution and checks that the
@@ -316,7 +418,7 @@ fn verify_mutants(
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
-) -> Result<()> {
+) -> Result<usize> {
     let mutants: Vec<mutants::Mutant> = mutants::load(workbook, chapter)?
         .into_iter()
         .filter(mutants::Mutant::applies_here)
@@ -332,7 +434,7 @@ fn verify_mutants(
             ),
         );
         tally.add(false, 1);
-        return Ok(());
+        return Ok(0);
     }
     let mut caught = 0;
     for mutant in &mutants {
@@ -366,7 +468,7 @@ fn verify_mutants(
     }
     tally.add(true, caught);
     tally.add(false, survived);
-    Ok(())
+    Ok(caught)
 }
 
 /// The exercise folder, when git says it differs from the last commit.
