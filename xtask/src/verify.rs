@@ -197,7 +197,7 @@ fn counted(count: usize, what: &str) -> String {
 }
 
 /// Runs `cargo test` on the tooling (the runner, the test kit, everything but the chapters and
-/// the book builder, whose tests `cargo xtask book --check` runs); returns how many passed.
+/// the book builder, whose own tests CI runs beside the book's check); returns how many passed.
 fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> Result<usize> {
     shell.status(
         Tone::Good,
