@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
+use crate::processes;
 use crate::shell::{self, Tone};
 
 /// What building a crate's tests gave.
@@ -82,7 +83,7 @@ fn build(command: &mut Command, package: &str) -> Result<Build> {
             break status;
         }
         if Instant::now() >= deadline {
-            end_tree(&mut child);
+            processes::end_tree(&mut child);
             bail!(
                 "building `{package}` took longer than {:.0} minutes, so the runner stopped it: a \
                  build script (build.rs) that never ends, or another build holding cargo's lock \
@@ -140,51 +141,6 @@ fn build_limit() -> Duration {
         .ok()
         .and_then(|secs| secs.trim().parse().ok())
         .map_or(Duration::from_secs(10 * 60), Duration::from_secs)
-}
-
-/// Ends `child` and every process it started that still runs: cargo, the compilers and build
-/// scripts under it. The tree is collected before anything is killed, because a process whose
-/// parent is gone is no longer found under it. No crate and no unsafe code: the systems' own
-/// `pgrep` and `kill`, or `taskkill`.
-pub fn end_tree(child: &mut Child) {
-    #[cfg(unix)]
-    {
-        let mut tree = vec![child.id().to_string()];
-        let mut next = 0;
-        while next < tree.len() && tree.len() < 10_000 {
-            let children = Command::new("pgrep")
-                .args(["-P", &tree[next]])
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output();
-            if let Ok(children) = children {
-                tree.extend(
-                    String::from_utf8_lossy(&children.stdout)
-                        .split_whitespace()
-                        .map(str::to_owned),
-                );
-            }
-            next += 1;
-        }
-        let _ = Command::new("kill")
-            .arg("-9")
-            .args(&tree)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    #[cfg(windows)]
-    {
-        let _ = Command::new("taskkill")
-            .args(["/F", "/T", "/PID", &child.id().to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Reads cargo's stderr on a thread of its own, as it comes: says at once when cargo waits for a

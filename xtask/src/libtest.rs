@@ -12,13 +12,15 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+
+use crate::processes;
 
 /// How a test ended, as the test program reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,8 +118,7 @@ fn run_once(
         command.arg("--exact").args(only);
     }
     // A group of its own, so that ending it ends whatever the student's code started too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    processes::own_group(&mut command);
     let mut child = command
         .current_dir(cwd)
         .args(["--test-threads", &threads, "--color", "never"])
@@ -148,7 +149,7 @@ fn run_once(
         }
     }
     // Ended or stopped, the program's children go too: one left behind holds the pipes open.
-    end_tree(&mut child);
+    processes::end_tree(&mut child);
 
     // The pipes close once every process that held them is gone; a process that escaped the
     // tree may hold them longer, and then what came so far has to do.
@@ -178,24 +179,6 @@ fn run_once(
 
 /// How long the runner waits for the output pipes to close once the program's tree has ended.
 const PIPE_GRACE: Duration = Duration::from_secs(2);
-
-/// Ends `child` and every process in its tree: its process group on Unix, its tree of child
-/// processes on Windows. No crate and no unsafe code: the systems' own `kill` and `taskkill`.
-fn end_tree(child: &mut Child) {
-    let quiet = |command: &mut Command| {
-        let _ = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    };
-    #[cfg(unix)]
-    quiet(Command::new("kill").args(["-9", "--", &format!("-{}", child.id())]));
-    #[cfg(windows)]
-    quiet(Command::new("taskkill").args(["/F", "/T", "/PID", &child.id().to_string()]));
-    let _ = child.kill();
-    let _ = child.wait();
-}
 
 /// Why a run that ended by itself cannot be trusted, if it cannot. libtest ends every run with
 /// `test result: ok. N passed; M failed; …`, and exits with 0 exactly when nothing failed. A

@@ -13,6 +13,7 @@ mod git;
 mod hint;
 mod libtest;
 mod mutants;
+mod processes;
 mod proxy;
 mod report;
 mod reset;
