@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::cache::Fingerprint;
 use crate::cargo;
 use crate::report::{self, ChapterReport, Graded, Side};
 use crate::shell::{self, Shell, Tone};
@@ -29,7 +30,9 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
             let chapter = workbook.chapter(query)?;
             let report = report::grade(workbook, chapter, side, options.timeout)?;
             if options.json {
-                shell.line(serde_json::to_string_pretty(&report::to_json(&report))?);
+                let mut value = report::to_json(&report);
+                value["graded_with"] = graded_with(workbook, &[&report]);
+                shell.line(serde_json::to_string_pretty(&value)?);
             } else {
                 report::print_chapter(shell, &report);
                 shell.line("");
@@ -78,9 +81,11 @@ fn progress(workbook: &Workbook, shell: &mut Shell, side: Side, options: Options
 
     if options.json {
         let chapters: Vec<_> = reports.iter().map(report::to_json).collect();
-        shell.line(serde_json::to_string_pretty(
-            &json!({ "chapters": chapters }),
-        )?);
+        let graded: Vec<&ChapterReport> = reports.iter().collect();
+        shell.line(serde_json::to_string_pretty(&json!({
+            "chapters": chapters,
+            "graded_with": graded_with(workbook, &graded),
+        }))?);
         return Ok(all_done);
     }
 
@@ -127,4 +132,27 @@ fn progress(workbook: &Workbook, shell: &mut Shell, side: Side, options: Options
         None => shell.status(Tone::Good, "Done", "every chapter passes. Well done!"),
     }
     Ok(all_done)
+}
+
+/// What a report was graded with, so that an instructor can tell a report made with the
+/// workbook's own tests and manifest from one made with edited copies: the runner's version and
+/// fingerprints of the manifest and of each chapter's test file.
+fn graded_with(workbook: &Workbook, reports: &[&ChapterReport]) -> Value {
+    let fingerprint = |path: &std::path::Path| {
+        let mut print = Fingerprint::new();
+        print.add(&std::fs::read(workbook.root.join(path)).unwrap_or_default());
+        print.hex()
+    };
+    let tests: serde_json::Map<String, Value> = reports
+        .iter()
+        .map(|report| {
+            let file = report.chapter.tests_file();
+            (report.chapter.id.clone(), Value::from(fingerprint(&file)))
+        })
+        .collect();
+    json!({
+        "runner": env!("CARGO_PKG_VERSION"),
+        "manifest": fingerprint(std::path::Path::new(crate::workbook::MANIFEST)),
+        "tests": tests,
+    })
 }

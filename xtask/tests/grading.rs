@@ -133,3 +133,23 @@ fn a_build_that_never_ends_is_stopped_with_everything_it_started() {
         );
     }
 }
+
+#[test]
+fn a_report_says_what_it_was_graded_with_and_an_edited_manifest_shows() {
+    let scratch = Scratch::new("grading-graded-with");
+    let root = fixture(&scratch);
+    let graded_with = |root: &std::path::Path| {
+        let output = on_fixture(root, &["check", "ch1", "--format", "json"]);
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", said(&output)));
+        report["graded_with"].clone()
+    };
+    let before = graded_with(&root);
+    assert_eq!(before["runner"], env!("CARGO_PKG_VERSION"), "{before:#}");
+    assert_eq!(before["tests"]["ch1"].as_str().map(str::len), Some(16), "{before:#}");
+    let manifest = std::fs::read_to_string(root.join("chapters.toml")).unwrap();
+    std::fs::write(root.join("chapters.toml"), format!("{manifest}\n# edited\n")).unwrap();
+    let after = graded_with(&root);
+    assert_ne!(before["manifest"], after["manifest"], "{after:#}");
+    assert_eq!(before["tests"], after["tests"], "{after:#}");
+}
