@@ -12,7 +12,7 @@
 
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How often [`accept_until_stopped`] looks at its stop flag while no client arrives.
@@ -22,8 +22,10 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(10);
 ///
 /// - A read that fails with `Interrupted` did nothing: try it again.
 /// - Any other error (a reset, for instance) is returned as it is: the peer did *not* finish.
-/// - More than `limit` bytes is an error of kind `InvalidData`, so that a peer cannot make you
-///   allocate without bound.
+/// - Exactly `limit` bytes is fine; more than `limit` bytes is an error of kind `InvalidData`,
+///   returned as soon as a read takes the total past the limit (also when that read is the last
+///   one before `Ok(0)`), so that a peer cannot make you allocate without bound.
+/// - The buffer you read into may have any size.
 pub fn read_to_end_limited(input: &mut impl Read, limit: usize) -> io::Result<Vec<u8>> {
     // TODO: a loop around `read` that matches on its result: `Ok(0)`, `Ok(n)`, an error whose
     // `kind()` is `Interrupted`, and any other error.
@@ -44,8 +46,10 @@ pub enum Received {
 }
 
 /// Waits at most `timeout` (which must not be zero) for data from `stream`, reads what has
-/// arrived into `buffer`, and says what happened. A clean close, a reset and a silent peer are
-/// answers, not errors; only other failures are `Err`. An interrupted read is tried again.
+/// arrived into `buffer`, and says what happened. It returns as soon as some bytes have arrived
+/// (one read: it does not wait for `buffer` to fill up), and waits for data that comes later
+/// within the timeout. A clean close, a reset and a silent peer are answers, not errors; only
+/// other failures are `Err`. An interrupted read is tried again.
 pub fn receive(stream: &TcpStream, buffer: &mut [u8], timeout: Duration) -> io::Result<Received> {
     // TODO: `stream.set_read_timeout(Some(timeout))`, then `(&*stream).read(buffer)` (reading
     // needs a `&mut`, and `&TcpStream` implements `Read`). A timeout shows up as `WouldBlock`
@@ -56,7 +60,8 @@ pub fn receive(stream: &TcpStream, buffer: &mut [u8], timeout: Duration) -> io::
 
 /// Fills all of `buffer` from `stream` before `deadline`, however the bytes are spread over
 /// reads. Fails with an error of kind `TimedOut` (on every platform) when the deadline passes
-/// first, and of kind `UnexpectedEof` when the peer closes first.
+/// first, at the deadline (not a whole timeout later), and of kind `UnexpectedEof` when the peer
+/// closes first.
 ///
 /// A timeout on each read is not enough: a peer that sends one byte every now and then would
 /// keep every single read within its timeout for ever.
@@ -70,12 +75,28 @@ pub fn read_exact_before(
     todo!("read {} bytes before the deadline", buffer.len())
 }
 
+/// What [`accept_until_stopped`] asks "should I stop now?": an `AtomicBool` that another thread
+/// sets, read with `stop.load(Ordering::Relaxed)`. It is a trait only so that the tests can pass
+/// a flag of their own, which counts how often the loop looks at it; you need not implement it.
+pub trait StopFlag {
+    /// True once the loop should stop, as `AtomicBool::load` says.
+    fn load(&self, order: Ordering) -> bool;
+}
+
+impl StopFlag for AtomicBool {
+    fn load(&self, order: Ordering) -> bool {
+        AtomicBool::load(self, order)
+    }
+}
+
 /// Accepts clients of `listener` one after another and passes each to `handle` (in blocking
 /// mode, as `accept` normally gives it), until `stop` becomes true. Notices `stop` within about
-/// [`POLL_INTERVAL`] even when no client ever comes. Returns how many clients were handled.
+/// [`POLL_INTERVAL`] even when no client ever comes. While nobody is waiting, it sleeps
+/// [`POLL_INTERVAL`] between two tries, instead of spinning: an idle server uses no processor
+/// time. Returns how many clients were handled.
 pub fn accept_until_stopped(
     listener: &TcpListener,
-    stop: &AtomicBool,
+    stop: &impl StopFlag,
     handle: impl FnMut(TcpStream),
 ) -> io::Result<usize> {
     // TODO: a blocking `accept` waits for ever. Put the listener in non-blocking mode; then
@@ -87,7 +108,9 @@ pub fn accept_until_stopped(
 }
 
 /// Sends all of `payload` to an echo server on `stream`, half-closes, and returns everything
-/// the server sends back until it closes, however large the payload is.
+/// the server sends back until it closes (which may be more, or less, than `payload`), however
+/// large the payload is. An error while writing or reading is returned, even when the other
+/// direction ended well.
 ///
 /// Writing everything before reading anything deadlocks once the payload is larger than what
 /// the two sides' buffers hold: the server stops reading while its echo cannot be sent, and you

@@ -36,8 +36,10 @@ fn is_reset(error: &io::Error) -> bool {
 ///
 /// - A read that fails with `Interrupted` did nothing: try it again.
 /// - Any other error (a reset, for instance) is returned as it is: the peer did *not* finish.
-/// - More than `limit` bytes is an error of kind `InvalidData`, so that a peer cannot make you
-///   allocate without bound.
+/// - Exactly `limit` bytes is fine; more than `limit` bytes is an error of kind `InvalidData`,
+///   returned as soon as a read takes the total past the limit (also when that read is the last
+///   one before `Ok(0)`), so that a peer cannot make you allocate without bound.
+/// - The buffer you read into may have any size.
 pub fn read_to_end_limited(input: &mut impl Read, limit: usize) -> io::Result<Vec<u8>> {
     let mut received = Vec::new();
     let mut buffer = vec![0u8; CHUNK];
@@ -73,8 +75,10 @@ pub enum Received {
 }
 
 /// Waits at most `timeout` (which must not be zero) for data from `stream`, reads what has
-/// arrived into `buffer`, and says what happened. A clean close, a reset and a silent peer are
-/// answers, not errors; only other failures are `Err`. An interrupted read is tried again.
+/// arrived into `buffer`, and says what happened. It returns as soon as some bytes have arrived
+/// (one read: it does not wait for `buffer` to fill up), and waits for data that comes later
+/// within the timeout. A clean close, a reset and a silent peer are answers, not errors; only
+/// other failures are `Err`. An interrupted read is tried again.
 pub fn receive(stream: &TcpStream, buffer: &mut [u8], timeout: Duration) -> io::Result<Received> {
     stream.set_read_timeout(Some(timeout))?;
     loop {
@@ -91,7 +95,8 @@ pub fn receive(stream: &TcpStream, buffer: &mut [u8], timeout: Duration) -> io::
 
 /// Fills all of `buffer` from `stream` before `deadline`, however the bytes are spread over
 /// reads. Fails with an error of kind `TimedOut` (on every platform) when the deadline passes
-/// first, and of kind `UnexpectedEof` when the peer closes first.
+/// first, at the deadline (not a whole timeout later), and of kind `UnexpectedEof` when the peer
+/// closes first.
 ///
 /// A timeout on each read is not enough: a peer that sends one byte every now and then would
 /// keep every single read within its timeout for ever.
@@ -131,12 +136,28 @@ pub fn read_exact_before(
     Ok(())
 }
 
+/// What [`accept_until_stopped`] asks "should I stop now?": an `AtomicBool` that another thread
+/// sets, read with `stop.load(Ordering::Relaxed)`. It is a trait only so that the tests can pass
+/// a flag of their own, which counts how often the loop looks at it; you need not implement it.
+pub trait StopFlag {
+    /// True once the loop should stop, as `AtomicBool::load` says.
+    fn load(&self, order: Ordering) -> bool;
+}
+
+impl StopFlag for AtomicBool {
+    fn load(&self, order: Ordering) -> bool {
+        AtomicBool::load(self, order)
+    }
+}
+
 /// Accepts clients of `listener` one after another and passes each to `handle` (in blocking
 /// mode, as `accept` normally gives it), until `stop` becomes true. Notices `stop` within about
-/// [`POLL_INTERVAL`] even when no client ever comes. Returns how many clients were handled.
+/// [`POLL_INTERVAL`] even when no client ever comes. While nobody is waiting, it sleeps
+/// [`POLL_INTERVAL`] between two tries, instead of spinning: an idle server uses no processor
+/// time. Returns how many clients were handled.
 pub fn accept_until_stopped(
     listener: &TcpListener,
-    stop: &AtomicBool,
+    stop: &impl StopFlag,
     mut handle: impl FnMut(TcpStream),
 ) -> io::Result<usize> {
     // In non-blocking mode, accept returns at once, with WouldBlock when nobody is waiting, so
@@ -160,7 +181,9 @@ pub fn accept_until_stopped(
 }
 
 /// Sends all of `payload` to an echo server on `stream`, half-closes, and returns everything
-/// the server sends back until it closes, however large the payload is.
+/// the server sends back until it closes (which may be more, or less, than `payload`), however
+/// large the payload is. An error while writing or reading is returned, even when the other
+/// direction ended well.
 ///
 /// Writing everything before reading anything deadlocks once the payload is larger than what
 /// the two sides' buffers hold: the server stops reading while its echo cannot be sent, and you
