@@ -20,7 +20,9 @@ use framing::ByteLines;
 /// Why bytes could not be read as text.
 #[derive(Debug)]
 pub enum TextError {
-    /// The bytes at `offset` (counted from the first byte of the stream) are not UTF-8.
+    /// The bytes at `offset` (counted from the first byte of the stream) are not UTF-8: the valid
+    /// text stops there, at the first byte of the bad sequence (as `Utf8Error::valid_up_to`
+    /// counts).
     Invalid { offset: usize },
     /// The stream ended in the middle of a character, which started at `offset`.
     Truncated { offset: usize },
@@ -83,7 +85,10 @@ impl Utf8Decoder {
     /// - The first bytes of a character cut off at the end of `chunk` wait in `pending` for the
     ///   next call, which completes the character.
     /// - Bytes that can never be UTF-8 return [`TextError::Invalid`] with the position of the
-    ///   first bad byte in the whole stream (not in this chunk). Nothing is replaced with U+FFFD.
+    ///   first bad byte in the whole stream (not in this chunk). That includes the first bytes of
+    ///   a character that no later byte could complete (`ed a0` would be a UTF-16 surrogate; `c0`
+    ///   only ever starts an overlong form): they are bad already, not waiting.
+    /// - Nothing is replaced with U+FFFD.
     pub fn push(&mut self, chunk: &[u8], out: &mut String) -> Result<(), TextError> {
         // TODO: complete `pending` with the chunk's first bytes, then decode the rest with
         // `std::str::from_utf8`. Its error's `valid_up_to()` says how far the text is good, and
@@ -107,9 +112,9 @@ impl Utf8Decoder {
 }
 
 /// Reads `reader` until the end of the stream, and calls `on_text` with the text of each read as
-/// soon as it arrives (complete characters only; never an empty piece). Returns how many
-/// characters (not bytes) there were. Errors: as [`Utf8Decoder`], and `Io` for a failed read;
-/// `Interrupted` reads are retried.
+/// soon as it arrives, before reading again (complete characters only; never an empty piece).
+/// Returns how many characters (not bytes) there were. Errors: as [`Utf8Decoder`], and `Io` for
+/// a failed read (even in the middle of a character); `Interrupted` reads are retried.
 pub fn stream_text<R: Read>(reader: R, on_text: impl FnMut(&str)) -> Result<usize, TextError> {
     // TODO: one `Utf8Decoder`, a read loop until `Ok(0)`, `push` each chunk, call `on_text`,
     // then `finish`.
@@ -124,7 +129,8 @@ pub struct TextLines<R> {
 }
 
 impl<R: Read> TextLines<R> {
-    /// Lines of at most `max_line` bytes (not counting the `\n`) from `reader`.
+    /// Lines of at most `max_line` bytes (bytes, not characters; not counting the `\n`) from
+    /// `reader`. A longer line is [`TextError::TooLong`].
     pub fn new(reader: R, max_line: usize) -> Self {
         TextLines {
             lines: ByteLines::new(reader, max_line),

@@ -15,7 +15,9 @@ use framing::ByteLines;
 /// Why bytes could not be read as text.
 #[derive(Debug)]
 pub enum TextError {
-    /// The bytes at `offset` (counted from the first byte of the stream) are not UTF-8.
+    /// The bytes at `offset` (counted from the first byte of the stream) are not UTF-8: the valid
+    /// text stops there, at the first byte of the bad sequence (as `Utf8Error::valid_up_to`
+    /// counts).
     Invalid { offset: usize },
     /// The stream ended in the middle of a character, which started at `offset`.
     Truncated { offset: usize },
@@ -133,7 +135,8 @@ impl Utf8Decoder {
 }
 
 /// Reads `reader` to its end, decoding as the bytes arrive, and calls `on_text` with the text of
-/// each read as soon as it is complete characters. Returns how many characters there were.
+/// each read as soon as it is complete characters, before reading again. Returns how many
+/// characters there were.
 pub fn stream_text<R: Read>(
     mut reader: R,
     mut on_text: impl FnMut(&str),
@@ -168,7 +171,8 @@ pub struct TextLines<R> {
 }
 
 impl<R: Read> TextLines<R> {
-    /// Lines of at most `max_line` bytes (not counting the `\n`) from `reader`.
+    /// Lines of at most `max_line` bytes (bytes, not characters; not counting the `\n`) from
+    /// `reader`.
     pub fn new(reader: R, max_line: usize) -> Self {
         TextLines {
             lines: ByteLines::new(reader, max_line),
