@@ -146,9 +146,17 @@ fn a_report_says_what_it_was_graded_with_and_an_edited_manifest_shows() {
     };
     let before = graded_with(&root);
     assert_eq!(before["runner"], env!("CARGO_PKG_VERSION"), "{before:#}");
-    assert_eq!(before["tests"]["ch1"].as_str().map(str::len), Some(16), "{before:#}");
+    assert_eq!(
+        before["tests"]["ch1"].as_str().map(str::len),
+        Some(16),
+        "{before:#}"
+    );
     let manifest = std::fs::read_to_string(root.join("chapters.toml")).unwrap();
-    std::fs::write(root.join("chapters.toml"), format!("{manifest}\n# edited\n")).unwrap();
+    std::fs::write(
+        root.join("chapters.toml"),
+        format!("{manifest}\n# edited\n"),
+    )
+    .unwrap();
     let after = graded_with(&root);
     assert_ne!(before["manifest"], after["manifest"], "{after:#}");
     assert_eq!(before["tests"], after["tests"], "{after:#}");
