@@ -35,14 +35,15 @@ pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
 }
 
 /// The lecture's `sendall`: writes every byte of `data` to `output`, however many calls to
-/// `write` that takes.
+/// `write` that takes. A write that fails ends it with that error.
 pub fn send_all(output: &mut impl Write, data: &[u8]) -> io::Result<()> {
     output.write_all(data)
 }
 
 /// Reads from `input` until the end of the stream (a read that returns `Ok(0)`) and returns
 /// every byte that arrived, in order. Each read asks for at most 512 bytes, like the lecture's
-/// `recv(512)`, and may get fewer.
+/// `recv(512)`, and may get fewer. A read that fails is not the end of the stream: its error is
+/// returned.
 pub fn receive_all(input: &mut impl Read) -> io::Result<Vec<u8>> {
     let mut received = Vec::new();
     let mut buffer = [0u8; RECV_SIZE];
@@ -56,7 +57,8 @@ pub fn receive_all(input: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 /// The heart of the echo server: copies every byte read from `input` to `output` as soon as it
-/// arrives, until `input` reaches its end. Returns how many bytes were echoed.
+/// arrives, until `input` reaches its end. Returns how many bytes were echoed. A read or a
+/// write that fails ends the echo with that error: a failed read is not the end of the input.
 ///
 /// "As soon as it arrives" matters: a client may wait for the echo of one byte before it sends
 /// the next, so never wait for more input before writing back what you have.
