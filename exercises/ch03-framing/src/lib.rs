@@ -76,13 +76,18 @@ impl<R: Read> LineDecoder<R> {
     /// The next line, without its `\n`.
     ///
     /// - A line already among the leftovers is returned without reading again.
-    /// - Otherwise it reads (at most [`READ_SIZE`] bytes at a time, retrying `Interrupted`) until
-    ///   a `\n` arrives, and keeps whatever follows the `\n` for the next call.
+    /// - Otherwise it reads until a `\n` arrives, and keeps whatever follows the `\n` for the
+    ///   next call. Each `read` is given room for up to [`READ_SIZE`] bytes, never more (and not
+    ///   one byte at a time: one read takes everything that has arrived). `Interrupted` reads are
+    ///   retried.
     /// - A line longer than `max_line` bytes is refused with [`FrameError::TooLong`], as soon as
-    ///   the decoder knows, so it never holds more than `max_line` bytes of an unfinished line
-    ///   plus one read.
+    ///   the decoder knows: when its `\n` arrives, or when the unfinished line is already longer
+    ///   than `max_line`. So it never holds more than `max_line` bytes of an unfinished line plus
+    ///   one read. A line of exactly `max_line` bytes is fine.
     /// - At the end of the stream (`read` returns `Ok(0)`) it returns `Ok(None)` if no bytes are
     ///   left over, and [`FrameError::EndedMidFrame`] if part of a line is.
+    /// - A read that fails (with anything but `Interrupted`) is not an end: its error is returned
+    ///   as [`FrameError::Io`].
     pub fn next_line(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
         // TODO: look for b'\n' in the leftovers first; if there is none, check the limit, then
         // read into the buffer and look again.
@@ -109,7 +114,8 @@ impl<R: Read> LineDecoder<R> {
 
 /// Writes `payload` as one frame: its length as a 4-byte big-endian number, then its bytes.
 /// A payload longer than `max_frame` is refused with [`FrameError::TooLong`], and then nothing
-/// is written.
+/// is written; a payload of exactly `max_frame` bytes is fine. A write that fails is returned as
+/// [`FrameError::Io`].
 pub fn write_frame<W: Write>(
     writer: &mut W,
     payload: &[u8],
@@ -128,8 +134,9 @@ pub fn write_frame<W: Write>(
 /// - `Ok(None)` when the stream ends cleanly, before the first byte of a frame.
 /// - [`FrameError::EndedMidFrame`] when it ends inside the header or the payload.
 /// - [`FrameError::TooLong`] when the header announces more than `max_frame` bytes, decided
-///   before reading or allocating anything for the payload.
-/// - `Interrupted` reads are retried.
+///   before reading or allocating anything for the payload (exactly `max_frame` is fine).
+/// - `Interrupted` reads are retried; a read that fails otherwise is returned as
+///   [`FrameError::Io`], not taken for the end of the stream.
 pub fn read_frame<R: Read>(
     reader: &mut R,
     max_frame: usize,

@@ -1,4 +1,11 @@
 //! The tests of chapter 3. The same file grades your exercise and the reference solution.
+//!
+//! What these tests cannot check, and why:
+//!
+//! - `write_frame` refusing a payload of more than 4 GiB (which a 4-byte length cannot say) when
+//!   `max_frame` allows it: a test cannot make such a payload;
+//! - what a decoder allocates: the tests watch what it reads instead (how many bytes, into how
+//!   large a buffer), which is what an unchecked limit shows as.
 
 use super::*;
 
@@ -6,6 +13,7 @@ use std::fmt::Write as _;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use testkit::assert_same;
 use testkit::faulty::{FaultyReader, FaultyWriter};
 use testkit::net;
 use testkit::peer::{self, Cut};
@@ -91,11 +99,24 @@ fn assert_lines(got: &[Vec<u8>], expected: &[Vec<u8>], how: &str) {
     panic!("{message}");
 }
 
+/// Fails the test when `next_line` gives one read room for more than [`READ_SIZE`] bytes.
+fn check_read_size(len: usize) {
+    assert!(
+        len <= READ_SIZE,
+        "next_line gave one read room for {len} bytes; READ_SIZE ({READ_SIZE}) is the most, so \
+         that an unfinished line never costs more than the limit plus one read"
+    );
+}
+
 /// A reader that hands out the given pieces, one per `read`, as a network might.
 struct Pieces {
     pieces: Vec<Vec<u8>>,
     next: usize,
     calls: usize,
+    delivered: usize,
+    /// After the last piece, fail the test instead of ending the stream: for a decoder that
+    /// has all it needs to decide, and must not read again.
+    then_too_long: Option<usize>,
 }
 
 impl Pieces {
@@ -104,6 +125,8 @@ impl Pieces {
             pieces: pieces.iter().map(|p| p.to_vec()).collect(),
             next: 0,
             calls: 0,
+            delivered: 0,
+            then_too_long: None,
         }
     }
 }
@@ -111,12 +134,23 @@ impl Pieces {
 impl Read for Pieces {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.calls += 1;
+        check_read_size(buf.len());
         let Some(piece) = self.pieces.get_mut(self.next) else {
+            if let Some(limit) = self.then_too_long {
+                panic!(
+                    "next_line read again while it held {} bytes of a line with no \\n, with \
+                     a limit of {limit}: that line is already too long, whatever comes next. \
+                     Check the length of the unfinished line before each read, and return \
+                     FrameError::TooLong as soon as it is over the limit",
+                    self.delivered
+                );
+            }
             return Ok(0);
         };
         let len = piece.len().min(buf.len());
         buf[..len].copy_from_slice(&piece[..len]);
         piece.drain(..len);
+        self.delivered += len;
         if piece.is_empty() {
             self.next += 1;
         }
@@ -134,6 +168,7 @@ struct Endless {
 
 impl Read for Endless {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        check_read_size(buf.len());
         assert!(
             self.delivered <= self.budget,
             "next_line read {} bytes of one line and is still reading, with a limit of {} bytes; \
@@ -225,13 +260,15 @@ fn finds_every_line_when_several_arrive_in_one_read() {
         &expected,
         "as one read of \"msg1\\nmsg2\\nmsg3\\n\"",
     );
-    assert_eq!(
-        leftovers, b"msg2\nmsg3\n",
-        "after returning \"msg1\", the rest of that read must wait in the leftovers (read \
-         as much as has arrived, up to READ_SIZE bytes, not one byte at a time)"
+    assert!(
+        leftovers == b"msg2\nmsg3\n",
+        "after returning \"msg1\", leftovers() returned {} instead of \"msg2\\nmsg3\\n\": the \
+         rest of that read must wait in the leftovers (give each read room for READ_SIZE bytes, \
+         so that one read takes all that has arrived, not one byte at a time)",
+        show(&leftovers)
     );
-    assert_eq!(
-        calls, 1,
+    assert!(
+        calls == 1,
         "the three lines arrived in one read, but next_line called read {calls} times; read \
          up to READ_SIZE bytes at once, and return a line that is already among the leftovers \
          without reading again"
@@ -243,24 +280,58 @@ fn returns_a_waiting_line_without_blocking_on_the_socket() {
     let (mut client, server) = net::pair();
     client.write_all(b"msg1\nmsg2\n").unwrap();
     // The peer sends nothing more until it has an answer, as a real client would; a decoder that
-    // reads before looking at its leftovers waits for ever.
-    let lines = watchdog::within(
-        Duration::from_secs(3),
-        "next_line to return \"msg2\", which arrived in the same read as \"msg1\"; a line that \
-         is already among the leftovers must be returned without reading again",
-        move || {
-            let mut decoder = LineDecoder::new(server, 100);
-            let first = decoder.next_line().unwrap();
-            let second = decoder.next_line().unwrap();
-            [first, second]
-        },
-    );
-    assert_eq!(
-        lines,
-        [Some(b"msg1".to_vec()), Some(b"msg2".to_vec())],
-        "the peer sent msg1 and msg2"
-    );
+    // waits for more bytes before it returns what it has waits for ever.
+    let (send, lines) = mpsc::channel();
+    let decoder = std::thread::spawn(move || {
+        let mut decoder = LineDecoder::new(server, 100);
+        for _ in 0..2 {
+            let line = decoder.next_line();
+            let more = matches!(line, Ok(Some(_)));
+            if send.send(line).is_err() || !more {
+                break;
+            }
+        }
+    });
+    let wait = watchdog::scaled(Duration::from_secs(3));
+    let first = lines.recv_timeout(wait);
+    let second = first
+        .as_ref()
+        .is_ok_and(|line| matches!(line, Ok(Some(_))))
+        .then(|| lines.recv_timeout(wait));
+    // Closing the peer ends any read still waiting, so the decoder's thread ends too.
     drop(client);
+    if let Err(payload) = watchdog::join(
+        decoder,
+        watchdog::DEFAULT_LIMIT,
+        "next_line to return once the peer closed",
+    ) {
+        panic!("next_line panicked: {}", watchdog::panic_message(&*payload));
+    }
+    match first {
+        Ok(Ok(Some(line))) if line == b"msg1" => {}
+        Ok(other) => panic!(
+            "the peer sent \"msg1\\nmsg2\\n\", and the first next_line returned {other:?} \
+             instead of the line \"msg1\""
+        ),
+        Err(_) => panic!(
+            "the peer sent \"msg1\\nmsg2\\n\" and waits for an answer, but next_line did not \
+             return \"msg1\" within 3 s; one read returns what has arrived, so look for the \\n \
+             in that instead of waiting for more (read_exact, read_to_end and a full buffer \
+             all wait for bytes that will not come)"
+        ),
+    }
+    match second {
+        Some(Ok(Ok(Some(line)))) if line == b"msg2" => {}
+        Some(Ok(other)) => panic!(
+            "the peer sent \"msg1\\nmsg2\\n\", and the second next_line returned {other:?} \
+             instead of the line \"msg2\""
+        ),
+        Some(Err(_)) | None => panic!(
+            "next_line did not return \"msg2\" within 3 s, though it arrived in the same read \
+             as \"msg1\"; a line that is already among the leftovers must be returned without \
+             reading again"
+        ),
+    }
 }
 
 #[test]
@@ -318,13 +389,51 @@ fn retries_a_read_that_was_interrupted() {
             "next_line returned an Interrupted error; Interrupted means a signal arrived before \
              anything was read, and the read should simply be tried again"
         ),
-        end => assert!(end.is_ok(), "the stream ended cleanly, got {end:?}"),
+        Ok(()) => {}
+        other => panic!(
+            "with every second read Interrupted, next_line returned {other:?} after the lines \
+             {}; Interrupted means nothing was read yet, neither an error nor the end of the \
+             stream: try the read again",
+            show_all(&lines)
+        ),
     }
     assert_lines(
         &lines,
         &expected,
         "into 3-byte reads, some of them Interrupted",
     );
+}
+
+#[test]
+fn a_failed_read_is_an_error_not_the_end_of_the_lines() {
+    let lines: [(&[u8], usize, &str, usize); 2] = [
+        (b"hello\nworld\n", 6, "right after the first line", 1),
+        (b"hello\nworld\n", 8, "inside the second line", 1),
+    ];
+    for (stream, after, place, whole) in lines {
+        let (got, end) = watchdog::within_default("next_line to return", move || {
+            let reader = FaultyReader::new(stream)
+                .cut(Cut::Fixed(4))
+                .fail_after(after, io::ErrorKind::ConnectionReset)
+                .call_limit(20);
+            decode_all(reader, 100)
+        });
+        match end {
+            Err(FrameError::Io(error)) if error.kind() == io::ErrorKind::ConnectionReset => {}
+            other => panic!(
+                "a read failed with ConnectionReset {place}: after the lines {}, expected \
+                 FrameError::Io with that error, got {other:?}; only a read that returns Ok(0) is \
+                 an end of the stream, and any other error is passed on",
+                show_all(&got)
+            ),
+        }
+        assert_same!(
+            got.len(),
+            whole,
+            "the line \"hello\" arrived whole before the read failed, so next_line should \
+             return it, before it reads again"
+        );
+    }
 }
 
 #[test]
@@ -369,14 +478,25 @@ fn an_end_in_the_middle_of_a_line_is_an_error() {
 
 #[test]
 fn accepts_a_line_of_exactly_the_limit() {
-    let stream = [vec![b'y'; 10], b"\n".to_vec()].concat();
-    let (lines, end) =
-        watchdog::within_default("next_line to return", move || decode_all(&stream[..], 10));
-    assert!(
-        end.is_ok() && lines == [vec![b'y'; 10]],
-        "a line of 10 bytes fits a limit of 10 (the \\n does not count), got {} then {end:?}",
-        show_all(&lines)
-    );
+    let line = vec![b'y'; 10];
+    let stream = [&line[..], b"\n"].concat();
+    let cuts: [(&str, Vec<&[u8]>); 3] = [
+        ("in one read", vec![&stream[..]]),
+        ("with its \\n in a read of its own", vec![&line[..], b"\n"]),
+        ("one byte per read", stream.chunks(1).collect()),
+    ];
+    for (how, pieces) in cuts {
+        let reader = Pieces::new(&pieces);
+        let (lines, end) =
+            watchdog::within_default("next_line to return", move || decode_all(reader, 10));
+        assert!(
+            end.is_ok() && lines == [line.clone()],
+            "a line of 10 bytes fits a limit of 10 (the \\n does not count), and so do the 10 \
+             bytes of it that arrived before its \\n; with the line arriving {how}, next_line \
+             returned {} then {end:?}",
+            show_all(&lines)
+        );
+    }
 }
 
 #[test]
@@ -384,12 +504,44 @@ fn refuses_a_line_longer_than_the_limit() {
     let stream = [&b"short\n"[..], &[b'z'; 11], b"\nnext\n"].concat();
     let (lines, end) =
         watchdog::within_default("next_line to return", move || decode_all(&stream[..], 10));
-    assert_lines(&lines, &[b"short".to_vec()], "with a limit of 10 bytes");
+    if let Some(long) = lines.iter().find(|line| line.len() > 10) {
+        panic!(
+            "next_line returned a line of {} bytes with a limit of 10; a line longer than \
+             max_line is refused with FrameError::TooLong {{ limit: 10 }}, even when its \\n has \
+             arrived",
+            long.len()
+        );
+    }
     assert!(
         matches!(end, Err(FrameError::TooLong { limit: 10 })),
         "the second line is 11 bytes long and the limit is 10: expected \
-         FrameError::TooLong {{ limit: 10 }}, got {end:?}"
+         FrameError::TooLong {{ limit: 10 }}, got {end:?} (after the lines {})",
+        show_all(&lines)
     );
+    assert_lines(&lines, &[b"short".to_vec()], "with a limit of 10 bytes");
+}
+
+#[test]
+fn refuses_an_unfinished_line_as_soon_as_it_is_over_the_limit() {
+    for pieces in [vec![vec![b'z'; 11]], vec![vec![b'z'; 10], vec![b'z']]] {
+        let count = pieces.len();
+        let end = watchdog::within_default("next_line to return", move || {
+            let pieces: Vec<&[u8]> = pieces.iter().map(Vec::as_slice).collect();
+            let mut reader = Pieces::new(&pieces);
+            reader.then_too_long = Some(10);
+            LineDecoder::new(reader, 10).next_line()
+        });
+        let got = match &end {
+            Ok(Some(line)) => format!("a line of {} bytes", line.len()),
+            other => format!("{other:?}"),
+        };
+        assert!(
+            matches!(end, Err(FrameError::TooLong { limit: 10 })),
+            "11 bytes without a \\n arrived (in {count} reads) with a limit of 10: that line is \
+             too long whatever comes next, so next_line should return \
+             FrameError::TooLong {{ limit: 10 }}, but it returned {got}"
+        );
+    }
 }
 
 #[test]
@@ -433,12 +585,19 @@ fn writes_the_length_first_as_four_big_endian_bytes() {
         write_frame(&mut empty, b"", 100).expect("an empty frame is a frame");
         (frame, empty)
     });
-    assert_eq!(
-        frame, b"\x00\x00\x00\x05hello",
-        "a frame is the payload's length as 4 bytes, most significant first (big-endian, the \
-         network byte order: u32::to_be_bytes), then the payload"
+    assert!(
+        frame == b"\x00\x00\x00\x05hello",
+        "write_frame wrote {} for the payload \"hello\"; a frame is the payload's length as 4 \
+         bytes, most significant first (big-endian, the network byte order: u32::to_be_bytes), \
+         then the payload: \"\\x00\\x00\\x00\\x05hello\"",
+        show(&frame)
     );
-    assert_eq!(empty, [0, 0, 0, 0], "an empty payload is a header of zero");
+    assert!(
+        empty == [0, 0, 0, 0],
+        "write_frame wrote {} for an empty payload; an empty payload is a header of zero \
+         length, \"\\x00\\x00\\x00\\x00\", and nothing more",
+        show(&empty)
+    );
 }
 
 #[test]
@@ -467,6 +626,29 @@ fn writes_every_byte_even_when_the_writer_takes_a_few_at_a_time() {
 }
 
 #[test]
+fn writes_a_frame_of_exactly_the_limit() {
+    let payload = seed::Rng::new(4).bytes(10);
+    let sent = payload.clone();
+    let (outcome, written) = watchdog::within_default("write_frame to return", move || {
+        let mut out = Vec::new();
+        let outcome = write_frame(&mut out, &sent, 10);
+        (outcome, out)
+    });
+    assert!(
+        outcome.is_ok(),
+        "a payload of 10 bytes with a limit of 10 fits: only a payload longer than max_frame is \
+         refused, but write_frame returned {outcome:?}"
+    );
+    let expected = [&[0, 0, 0, 10][..], &payload].concat();
+    assert!(
+        written == expected,
+        "write_frame wrote {} for a 10-byte payload; expected {}",
+        show(&written),
+        show(&expected)
+    );
+}
+
+#[test]
 fn refuses_to_write_a_frame_over_the_limit() {
     let (outcome, written) = watchdog::within_default("write_frame to return", || {
         let mut out = Vec::new();
@@ -487,12 +669,33 @@ fn refuses_to_write_a_frame_over_the_limit() {
 }
 
 #[test]
+fn write_frame_reports_a_writer_that_fails() {
+    for (after, place) in [(2, "in the header"), (6, "in the payload")] {
+        let outcome = watchdog::within_default("write_frame to return", move || {
+            let mut writer =
+                FaultyWriter::new(Vec::new()).fail_after(after, io::ErrorKind::BrokenPipe);
+            write_frame(&mut writer, b"0123456789", 100)
+        });
+        match outcome {
+            Err(FrameError::Io(error)) if error.kind() == io::ErrorKind::BrokenPipe => {}
+            other => panic!(
+                "the writer failed with BrokenPipe after {after} bytes, {place}: expected \
+                 FrameError::Io with that error, got {other:?}; a failed write means the frame \
+                 did not go out, so pass the error on (? turns it into FrameError::Io)"
+            ),
+        }
+    }
+}
+
+#[test]
 fn reads_back_what_write_frame_wrote() {
     let payloads = [&b"msg1"[..], b"", b"msg2 is longer", &[0, 10, 255]];
     let read = watchdog::within_default("write_frame and read_frame to return", move || {
         let mut stream = Vec::new();
         for payload in payloads {
-            write_frame(&mut stream, payload, 100).unwrap();
+            write_frame(&mut stream, payload, 100).unwrap_or_else(|error| {
+                panic!("write_frame failed on a payload that fits: {error}")
+            });
         }
         let mut reader = &stream[..];
         let mut read = Vec::new();
@@ -505,7 +708,7 @@ fn reads_back_what_write_frame_wrote() {
         (read, Ok(None))
     });
     let expected: Vec<Vec<u8>> = payloads.iter().map(|p| p.to_vec()).collect();
-    assert_eq!(
+    assert_same!(
         show_all(&read.0),
         show_all(&expected),
         "read_frame should return each payload in turn, and stopped with {:?}; an empty frame \
@@ -561,26 +764,53 @@ fn reads_frames_however_the_stream_is_cut() {
 }
 
 #[test]
-fn refuses_a_length_over_the_limit_before_reading_the_payload() {
-    let (outcome, delivered) = watchdog::within_default("read_frame to return", || {
-        let mut peer = Announcing {
-            header: (1u32 << 20).to_be_bytes(),
-            delivered: 0,
-            largest: 64 * 1024,
-        };
-        let outcome = read_frame(&mut peer, 1024);
-        (outcome, peer.delivered)
+fn reads_a_frame_of_exactly_the_limit() {
+    let payload = seed::Rng::new(5).bytes(1024);
+    let stream = [&1024u32.to_be_bytes()[..], &payload].concat();
+    let outcome = watchdog::within_default("read_frame to return", move || {
+        read_frame(&mut &stream[..], 1024)
     });
-    assert!(
-        matches!(outcome, Err(FrameError::TooLong { limit: 1024 })),
-        "the header announces 1 MiB and the limit is 1 KiB: expected \
-         FrameError::TooLong {{ limit: 1024 }}, got {outcome:?}"
-    );
-    assert_eq!(
-        delivered, 4,
-        "read_frame should read the 4-byte header and stop there, but it read {delivered} \
-         bytes; the length alone tells you the frame is too long"
-    );
+    match outcome {
+        Ok(Some(got)) if got == payload => {}
+        Ok(Some(got)) => panic!(
+            "read_frame returned {} bytes for a frame of 1024, not the payload that was sent",
+            got.len()
+        ),
+        other => panic!(
+            "the header announces 1024 bytes and the limit is 1024: that frame fits (only a \
+             length over max_frame is refused), but read_frame returned {other:?}"
+        ),
+    }
+}
+
+#[test]
+fn refuses_a_length_over_the_limit_before_reading_the_payload() {
+    for announced in [1025u32, 1 << 20] {
+        let (outcome, delivered) = watchdog::within_default("read_frame to return", move || {
+            let mut peer = Announcing {
+                header: announced.to_be_bytes(),
+                delivered: 0,
+                largest: 64 * 1024,
+            };
+            let outcome = read_frame(&mut peer, 1024);
+            (outcome, peer.delivered)
+        });
+        assert!(
+            matches!(outcome, Err(FrameError::TooLong { limit: 1024 })),
+            "the header announces {announced} bytes and the limit is 1024: expected \
+             FrameError::TooLong {{ limit: 1024 }}, got {}",
+            match &outcome {
+                Ok(Some(payload)) => format!("a payload of {} bytes", payload.len()),
+                other => format!("{other:?}"),
+            }
+        );
+        assert_same!(
+            delivered,
+            4,
+            "read_frame should read the 4-byte header and stop there, but it read {delivered} \
+             bytes; the length alone tells you the frame is too long"
+        );
+    }
 }
 
 #[test]
@@ -633,6 +863,31 @@ fn an_end_inside_a_frame_is_an_error_and_between_frames_is_not() {
 }
 
 #[test]
+fn a_failed_read_is_an_error_not_the_end_of_the_frames() {
+    let frames: [(&[u8], usize, &str); 3] = [
+        (b"\x00\x00\x00\x05hello", 0, "before the header"),
+        (b"\x00\x00\x00\x05hello", 2, "inside the header"),
+        (b"\x00\x00\x00\x05hello", 6, "inside the payload"),
+    ];
+    for (stream, after, place) in frames {
+        let outcome = watchdog::within_default("read_frame to return", move || {
+            let mut reader = FaultyReader::new(stream)
+                .fail_after(after, io::ErrorKind::ConnectionReset)
+                .call_limit(20);
+            read_frame(&mut reader, 100)
+        });
+        match outcome {
+            Err(FrameError::Io(error)) if error.kind() == io::ErrorKind::ConnectionReset => {}
+            other => panic!(
+                "a read failed with ConnectionReset {place}: expected FrameError::Io with that \
+                 error, got {other:?}; only a read that returns Ok(0) is an end of the stream \
+                 (EndedMidFrame, or Ok(None) before a frame), and any other error is passed on"
+            ),
+        }
+    }
+}
+
+#[test]
 fn frames_cross_a_real_socket_in_both_directions() {
     let (client, server) = net::pair();
     let payloads: Vec<Vec<u8>> = vec![
@@ -674,13 +929,28 @@ fn frames_cross_a_real_socket_in_both_directions() {
         "the frames to be echoed by read_frame and write_frame",
         move || received.iter().take(expected.len()).collect(),
     );
-    client_side.join().expect("the test's client failed");
-    let end = watchdog::join(echo, watchdog::DEFAULT_LIMIT, "the echo loop to end")
-        .expect("the echo thread panicked");
+    // The echo loop first: when it failed, the test's client fails too, and the loop says why.
+    let end = watchdog::join(
+        echo,
+        watchdog::DEFAULT_LIMIT,
+        "the echo loop to end after the peer closed",
+    )
+    .unwrap_or_else(|payload| {
+        panic!(
+            "the echo loop of read_frame and write_frame panicked: {}",
+            watchdog::panic_message(&*payload)
+        )
+    });
+    if let Err(payload) = client_side.join() {
+        panic!(
+            "the test's client failed: {}",
+            watchdog::panic_message(&*payload)
+        );
+    }
     let lengths: Vec<usize> = echoed.iter().map(Vec::len).collect();
-    assert_eq!(
+    assert_same!(
         lengths,
-        [4, 0, 70_000],
+        vec![4, 0, 70_000],
         "an echo server built from read_frame and write_frame should send back each frame as \
          it came: 4 bytes of big-endian length, then the payload; these are the lengths of the \
          frames that came back"
