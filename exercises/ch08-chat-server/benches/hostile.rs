@@ -115,6 +115,7 @@ fn idle_clients(server: &Server, clients: usize) -> Vec<Client> {
 /// Descriptors and threads per joined client: the server's counts with `clients` idle clients,
 /// less its counts with none, divided by `clients`.
 fn per_client(server: &Server, clients: usize) -> (Option<f64>, Option<f64>) {
+    settle(server);
     let (fds, threads) = (server.descriptors(), server.threads());
     let idle = idle_clients(server, clients);
     let clients = idle.len().max(1);
@@ -127,6 +128,24 @@ fn per_client(server: &Server, clients: usize) -> (Option<f64>, Option<f64>) {
     );
     drop(idle);
     figures
+}
+
+/// Waits, for at most 15 s, until the server's descriptors and threads have stayed the same for a
+/// second: connections of an earlier step may still be closing, and would count as the
+/// starting point otherwise.
+fn settle(server: &Server) {
+    let started = Instant::now();
+    let mut last = (server.descriptors(), server.threads());
+    let mut steady = Instant::now();
+    while started.elapsed() < Duration::from_secs(15) && steady.elapsed() < Duration::from_secs(1) {
+        // Sampling the server's counts; nothing to wait on but time.
+        thread::sleep(Duration::from_millis(100));
+        let now = (server.descriptors(), server.threads());
+        if now != last {
+            last = now;
+            steady = Instant::now();
+        }
+    }
 }
 
 /// Resident memory in MiB, and CPU use in per cent of one core over five seconds, with up to
