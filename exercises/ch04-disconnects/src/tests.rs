@@ -3,10 +3,10 @@
 //! A few promises of `lib.rs` have no test of their own, because no test could check them the
 //! same way on Linux, macOS and Windows:
 //!
-//! - that `receive` and `read_exact_before` try an `Interrupted` read again: on a real socket
-//!   that happens only when a signal arrives in the middle of the read, and a test cannot send
-//!   one on every system. `read_to_end_limited` takes any reader, so it gets injected
-//!   `Interrupted` errors instead;
+//! - that `receive`, `read_exact_before` and `accept_until_stopped` try an `Interrupted` read
+//!   or accept again: on a real socket that happens only when a signal arrives in the middle of
+//!   the call, and a test cannot send one on every system. `read_to_end_limited` takes any
+//!   reader, so it gets injected `Interrupted` errors instead;
 //! - that `accept_until_stopped` notices its flag *within about* `POLL_INTERVAL`: a test that
 //!   timed it would fail whenever the machine is busy. The tests give it 5 s, and check the
 //!   other half exactly: that it sleeps between two tries instead of spinning;
@@ -50,6 +50,14 @@ fn describe_difference(got: &[u8], expected: &[u8]) -> String {
             got.len() - expected.len()
         ),
     }
+}
+
+/// A TCP socket that was never connected (nor bound, nor listening): every read fails at once
+/// with `NotConnected` and every accept with `InvalidInput`, on Linux, macOS and Windows alike.
+/// The tests use it for an error that is neither a timeout nor a reset, nor an interruption.
+fn never_connected() -> socket2::Socket {
+    socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+        .expect("could not create the test's socket")
 }
 
 /// A connected pair: the student's end (no timeouts set) and the test's end, the peer.
@@ -460,6 +468,35 @@ fn receive_tells_a_clean_close_from_a_reset() {
 }
 
 #[test]
+fn receive_returns_other_failures_as_errors() {
+    let outcome = watchdog::within_default(
+        "receive to fail on a socket that was never connected",
+        move || {
+            let stream = TcpStream::from(never_connected());
+            receive(&stream, &mut [0u8; 64], Duration::from_secs(5))
+        },
+    );
+    match outcome {
+        Err(error) => assert!(
+            !net::is_timeout(&error) && !peer::is_reset(&error),
+            "receive returned the error \"{error}\" ({:?}) for a socket that was never \
+             connected, where the read itself fails with NotConnected",
+            error.kind()
+        ),
+        Ok(Received::Reset) => panic!(
+            "receive answered Reset for a socket that was never connected: its read fails with \
+             NotConnected, which is no way for a connection to end. Answer Reset only for \
+             ConnectionReset, ConnectionAborted and BrokenPipe, and return every other error \
+             as it is"
+        ),
+        Ok(other) => panic!(
+            "receive answered {other:?} for a socket that was never connected; its read fails \
+             with NotConnected, an error that is neither a timeout nor a reset: return it"
+        ),
+    }
+}
+
+#[test]
 fn receive_reports_a_silent_peer_as_silent_not_as_closed() {
     let (ours, peer) = connected_pair();
     let outcome = watchdog::within(
@@ -673,6 +710,29 @@ fn read_exact_before_reports_an_early_close_as_unexpected_eof() {
     }
 }
 
+#[test]
+fn read_exact_before_returns_a_reset_as_it_is() {
+    let (ours, peer) = connected_pair();
+    peer::reset(peer);
+    let outcome = watchdog::within_default("read_exact_before to notice the reset", move || {
+        read_exact_before(
+            &ours,
+            &mut [0u8; 10],
+            Instant::now() + watchdog::scaled(Duration::from_secs(5)),
+        )
+    });
+    match outcome {
+        Err(error) if peer::is_reset(&error) => {}
+        Err(error) => panic!(
+            "the peer reset the connection, but read_exact_before failed with \"{error}\" \
+             ({:?}); only a timed-out or an Interrupted read goes round the loop again, any \
+             other error (a reset, for one) is returned as it is",
+            error.kind()
+        ),
+        Ok(()) => panic!("the peer reset the connection, yet read_exact_before returned Ok"),
+    }
+}
+
 // --- accept_until_stopped ---
 
 #[test]
@@ -754,6 +814,39 @@ fn accept_until_stopped_sleeps_while_no_client_comes() {
          processor core at 100 % for as long as the server is idle. Sleep POLL_INTERVAL after \
          each WouldBlock"
     );
+}
+
+#[test]
+fn accept_until_stopped_does_not_spin_on_a_failing_accept() {
+    const LOOKS: usize = 40;
+    let (outcome, took) = watchdog::within_default(
+        "accept_until_stopped to return the error, or to stop at the 40th look at its flag",
+        move || {
+            // Never listening: every accept fails at once, with InvalidInput, as an accept
+            // fails again and again when the process runs out of file descriptors.
+            let listener = TcpListener::from(never_connected());
+            let flag = CountingFlag {
+                looks: AtomicUsize::new(0),
+                stop_at: LOOKS,
+            };
+            let started = Instant::now();
+            let outcome = accept_until_stopped(&listener, &flag, drop);
+            (outcome, started.elapsed())
+        },
+    );
+    // Returning the error is one answer; sleeping before the next try is another. Going
+    // straight back to an accept that fails is not.
+    let least = POLL_INTERVAL * (LOOKS as u32 - 1) / 20;
+    if let Ok(handled) = outcome {
+        assert!(
+            took >= least,
+            "accept_until_stopped looked at its stop flag {LOOKS} times in {took:?} on a \
+             listener whose every accept fails (it is not listening), and returned \
+             Ok({handled}): it goes straight back to an accept that fails, a busy loop that \
+             keeps a processor core at 100 %. Return an error other than WouldBlock and \
+             Interrupted as it is (or at least sleep before the next try)"
+        );
+    }
 }
 
 #[test]

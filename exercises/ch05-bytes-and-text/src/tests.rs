@@ -673,39 +673,123 @@ fn text_lines_limit_counts_bytes_not_characters() {
         ("éééééa", false),
         ("😀😀😀", false),
     ];
-    for (line, fits) in cases {
-        let stream = format!("{line}\nnext\n").into_bytes();
-        let outcome = watchdog::within_default("next_line to return", move || {
-            let mut text_lines = TextLines::new(io::Cursor::new(stream), 10);
-            [text_lines.next_line(), text_lines.next_line()]
-        });
-        let (bytes, characters) = (line.len(), line.chars().count());
-        match (&outcome[0], fits) {
-            (Ok(Some(got)), true) if got == line => assert!(
-                matches!(&outcome[1], Ok(Some(next)) if next == "next"),
-                "after {line:?} comes the line \"next\", got {:?}",
-                outcome[1]
-            ),
-            (Err(TextError::TooLong { limit: 10 }), false) => {}
-            (Err(TextError::TooLong { .. }), true) => panic!(
-                "{line:?} is {bytes} bytes ({characters} characters), within the limit of 10 \
-                 bytes, but next_line said TooLong; the limit is the most bytes a line may have, \
-                 not counting its \\n"
-            ),
-            (Ok(Some(got)), false) if got == line => panic!(
-                "{line:?} is {bytes} bytes ({characters} characters), over the limit of 10 \
-                 bytes, but next_line returned it; the limit counts bytes (str::len), not \
-                 characters: a limit counted in characters lets a line of emoji grow to four \
-                 times the size the other side expects"
-            ),
-            (other, _) => panic!(
-                "{line:?} ({bytes} bytes) with a limit of 10 bytes: expected {}, got {other:?}",
-                if fits {
-                    "the line"
-                } else {
-                    "TooLong { limit: 10 }"
+    // Whole, and cut so that a read ends exactly at the limit, before the `\n` has arrived.
+    for cut in [Cut::Whole, Cut::Fixed(10), Cut::BYTE_BY_BYTE] {
+        for (line, fits) in cases {
+            let stream = format!("{line}\nnext\n").into_bytes();
+            let outcome = watchdog::within_default("next_line to return", move || {
+                let reader = FaultyReader::new(io::Cursor::new(stream)).cut(cut);
+                let mut text_lines = TextLines::new(reader, 10);
+                [text_lines.next_line(), text_lines.next_line()]
+            });
+            let (bytes, characters) = (line.len(), line.chars().count());
+            match (&outcome[0], fits) {
+                (Ok(Some(got)), true) if got == line => assert!(
+                    matches!(&outcome[1], Ok(Some(next)) if next == "next"),
+                    "after {line:?} comes the line \"next\" (stream cut as {cut:?}), got {:?}",
+                    outcome[1]
+                ),
+                (Err(TextError::TooLong { limit: 10 }), false) => {}
+                (Err(TextError::TooLong { .. }), true) => panic!(
+                    "{line:?} is {bytes} bytes ({characters} characters), within the limit of \
+                     10 bytes, but next_line said TooLong (stream cut as {cut:?}); the limit is \
+                     the most bytes a line may have, not counting its \\n, and 10 bytes read \
+                     with the \\n still to come are not too many yet"
+                ),
+                (Ok(Some(got)), false) if got == line => panic!(
+                    "{line:?} is {bytes} bytes ({characters} characters), over the limit of 10 \
+                     bytes, but next_line returned it (stream cut as {cut:?}); the limit counts \
+                     bytes (str::len), not characters: a limit counted in characters lets a \
+                     line of emoji grow to four times the size the other side expects"
+                ),
+                (other, _) => panic!(
+                    "{line:?} ({bytes} bytes) with a limit of 10 bytes, stream cut as {cut:?}: \
+                     expected {}, got {other:?}",
+                    if fits {
+                        "the line"
+                    } else {
+                        "TooLong { limit: 10 }"
+                    }
+                ),
+            }
+        }
+    }
+}
+
+/// A peer that sends a line that never ends: every read fills the whole buffer, and never with
+/// a `\n`. Fails the test once it has handed out far more than the limit of the test, instead
+/// of filling the memory.
+struct EndlessLine {
+    delivered: usize,
+}
+
+impl Read for EndlessLine {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.delivered > 1 << 20 {
+            panic!(
+                "next_line has read more than 1 MiB of a line that never ends, with a limit \
+                 of 1000 bytes, and still reads on; refuse the line (TooLong) as soon as more \
+                 than the limit has arrived without a \\n, not only once its \\n comes"
+            );
+        }
+        buf.fill(b'a');
+        self.delivered += buf.len();
+        Ok(buf.len())
+    }
+}
+
+#[test]
+fn text_lines_refuses_a_line_that_never_ends() {
+    let outcome = watchdog::within_default("next_line to refuse a line that never ends", || {
+        match TextLines::new(EndlessLine { delivered: 0 }, 1000).next_line() {
+            Ok(line) => Ok(line.map(|line| line.len())),
+            Err(error) => Err(error),
+        }
+    });
+    assert!(
+        matches!(outcome, Err(TextError::TooLong { limit: 1000 })),
+        "the peer sends a line that never ends, with a limit of 1000 bytes: expected \
+         TooLong {{ limit: 1000 }}, got {outcome:?}"
+    );
+}
+
+#[test]
+fn text_lines_tries_an_interrupted_read_again() {
+    let lines = ["héllo", "", MIXED];
+    let stream: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    for cut in [Cut::Whole, Cut::Fixed(3), Cut::BYTE_BY_BYTE] {
+        for every in [2, 3] {
+            let reader = FaultyReader::new(io::Cursor::new(stream.clone().into_bytes()))
+                .cut(cut)
+                .interrupt_every(every);
+            let read = watchdog::within_default("next_line to return", move || {
+                let mut text_lines = TextLines::new(reader, 100);
+                (0..=lines.len())
+                    .map(|_| text_lines.next_line())
+                    .collect::<Vec<_>>()
+            });
+            let (last, got) = read.split_last().unwrap();
+            for (index, line) in got.iter().enumerate() {
+                match line {
+                    Ok(Some(line)) if line == lines[index] => {}
+                    Err(TextError::Io(error)) if error.kind() == io::ErrorKind::Interrupted => {
+                        panic!(
+                            "next_line returned the Interrupted error (every {every}th read was \
+                             Interrupted, reads cut as {cut:?}); an interrupted read did \
+                             nothing (a signal arrived), so call read again"
+                        )
+                    }
+                    other => panic!(
+                        "with every {every}th read Interrupted and reads cut as {cut:?}, line \
+                         {index} should be {:?}, but next_line returned {other:?}",
+                        lines[index]
+                    ),
                 }
-            ),
+            }
+            assert!(
+                matches!(last, Ok(None)),
+                "after the last line the stream ended cleanly: expected Ok(None), got {last:?}"
+            );
         }
     }
 }

@@ -96,7 +96,7 @@ pub fn receive(stream: &TcpStream, buffer: &mut [u8], timeout: Duration) -> io::
 /// Fills all of `buffer` from `stream` before `deadline`, however the bytes are spread over
 /// reads. Fails with an error of kind `TimedOut` (on every platform) when the deadline passes
 /// first, at the deadline (not a whole timeout later), and of kind `UnexpectedEof` when the peer
-/// closes first.
+/// closes first. Any other error, a reset included, is returned as it is.
 ///
 /// A timeout on each read is not enough: a peer that sends one byte every now and then would
 /// keep every single read within its timeout for ever.
