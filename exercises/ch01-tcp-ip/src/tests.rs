@@ -149,6 +149,8 @@ fn refuses_a_host_name_because_parsing_is_not_resolving() {
         "256.0.0.1:80",
         "1.2.3:80",
         "[127.0.0.1]:80",
+        "[::1]x:80",
+        "[::1]]:80",
         "example.org:80",
         ":80",
     ] {

@@ -5,7 +5,9 @@
 //! - `write_frame` refusing a payload of more than 4 GiB (which a 4-byte length cannot say) when
 //!   `max_frame` allows it: a test cannot make such a payload;
 //! - what a decoder allocates: the tests watch what it reads instead (how many bytes, into how
-//!   large a buffer), which is what an unchecked limit shows as.
+//!   large a buffer), which is what an unchecked limit shows as;
+//! - `FrameError`'s `Display` and `source`: they come written with the exercise, and nothing
+//!   promises what they say; the tests check which `FrameError` comes back.
 
 use super::*;
 
