@@ -1,4 +1,5 @@
-# The lecture's client, unchanged but for the port, which the book's program passes in.
+# The lecture's client, with two changes: the port, which the book's program passes in, and a
+# longer greeting than the lecture's b"hello".
 import socket
 import sys
 

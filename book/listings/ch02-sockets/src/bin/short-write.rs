@@ -3,7 +3,7 @@
 //! How much one `write` takes depends on the machine's socket buffers, so the program prints
 //! only whether it was everything, never the number.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 use std::thread;
 
@@ -26,10 +26,12 @@ fn main() -> io::Result<()> {
     // ANCHOR_END: write
 
     // The receiver drains the connection on another thread while write_all sends the rest.
-    let reader = thread::spawn(move || io::copy(&mut (&receiver).take(u64::MAX), &mut io::sink()));
-    sender.set_nonblocking(false)?;
+    let reader = thread::spawn(move || io::copy(&mut &receiver, &mut io::sink()));
     // ANCHOR: write_all
-    sender.write_all(&payload[taken..])?; // keeps calling write until nothing is left
+    // Blocking again: each write waits until the socket can take some bytes.
+    sender.set_nonblocking(false)?;
+    // write_all calls write again and again, until every byte is taken.
+    sender.write_all(&payload[taken..])?;
     // ANCHOR_END: write_all
     drop(sender);
     let received = reader.join().expect("the reader panicked")?;
