@@ -11,8 +11,9 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 
 /// Starts `count` threads, all at once, the way the lecture starts its three: thread `i` runs
 /// `work(i)`. Then joins every thread and returns what each returned, in the order they were
-/// started: `Ok(value)`, or `Err(message)` when that thread panicked, with the panic's message
-/// (`"a panic without a message"` when it had none). One thread's panic never loses the
+/// started (whatever order they finish in): `Ok(value)`, or `Err(message)` when that thread
+/// panicked, with the panic's message, whether its payload is a `&str` or a `String`
+/// (`"a panic without a message"` when it is neither). One thread's panic never loses the
 /// others' results.
 ///
 /// Every thread is started before any is joined, so the threads run at the same time.
@@ -29,14 +30,18 @@ where
     todo!("start {count} threads, then join them all")
 }
 
-/// Adds up `work(item)` over every item, splitting `items` over `threads` threads (at least
-/// one; panics on 0) that run at the same time.
+/// Adds up `work(item)` over every item, splitting `items` over `threads` threads that run at
+/// the same time.
 ///
-/// - Uses `min(threads, items.len())` threads: never more threads than items, and none at all
-///   for an empty slice.
+/// - `threads` is at least one: `threads == 0` is the caller's mistake, and panics, even for
+///   an empty slice.
+/// - Uses `min(threads, items.len())` threads: never more threads than items (with more
+///   threads than items, each item gets a thread of its own), and none at all for an empty
+///   slice.
 /// - Each thread takes one contiguous chunk of `items`; chunk lengths differ by at most one
 ///   (10 items on 4 threads are chunks of 3, 3, 2 and 2), so no thread waits for a busier one.
-/// - Borrows `items` instead of copying them: the extra memory does not grow with the input.
+/// - Borrows `items` instead of copying them (`T` need not be `Clone`): the extra memory does
+///   not grow with the input.
 pub fn parallel_sum<T, F>(items: &[T], threads: usize, work: F) -> u64
 where
     T: Sync,
@@ -52,12 +57,14 @@ where
     )
 }
 
-/// Echoes everything one client sends back to it, unchanged, until the client shuts down its
-/// sending side; then sends back whatever is left, closes, and returns how many bytes it
-/// echoed. A client that disconnects abruptly ends the call with that error.
+/// Echoes everything one client sends back to it, unchanged, each piece as soon as it
+/// arrives, until the client shuts down its sending side (`read` returns `Ok(0)`); then sends
+/// back whatever is left, closes, and returns how many bytes it echoed. A client that
+/// disconnects abruptly (a reset) ends the call with the error the socket gave, never `Ok`.
 pub fn echo(stream: TcpStream) -> io::Result<u64> {
-    // TODO: read into a buffer and `write_all` what arrived, until `read` returns `Ok(0)`.
-    // `io::copy` between the stream and a clone of it does the same in one line.
+    // TODO: read into a buffer and `write_all` what arrived, until `read` returns `Ok(0)`; `?`
+    // passes any error on. `io::copy` between the stream and a clone of it does the same in
+    // one line.
     todo!("echo everything {stream:?} sends")
 }
 
