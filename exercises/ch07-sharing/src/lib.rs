@@ -32,7 +32,8 @@ impl<W: Write> Registry<W> {
     }
 
     /// Adds `name`, reached through `writer`. Returns false, and changes nothing, when the name
-    /// is already taken; when many threads join with the same name at once, exactly one wins.
+    /// is already taken (the first writer stays, `writer` is dropped); when many threads join
+    /// with the same name at once, exactly one wins.
     pub fn join(&self, name: &str, writer: W) -> bool {
         // TODO: check and insert under ONE lock: two lock sections leave a gap where another
         // thread can take the name. `HashMap::entry` does both at once. (Delete the `let _`,
@@ -53,14 +54,19 @@ impl<W: Write> Registry<W> {
         todo!("list the names in the registry")
     }
 
-    /// Writes `line` and a line feed to `to`'s writer and counts one delivered line. An error
-    /// of kind `NotFound` when nobody has that name; the writer's own error when writing fails.
+    /// Writes `line` and a line feed to `to`'s writer, whole (however few bytes each `write`
+    /// takes), and counts one delivered line. An error of kind `NotFound` when nobody has that
+    /// name; the writer's own error when writing the line or its line feed fails, and then the
+    /// line is not counted.
     ///
-    /// Never holds the registry's lock while writing: a blocked writer must not stop anybody
-    /// else from using the registry.
+    /// Many threads may send to the same client at once: each line arrives whole, with its line
+    /// feed, never with another thread's line in between (so both are written while the
+    /// client's writer is locked once). Never holds the registry's lock while writing: a
+    /// blocked writer must not stop anybody else from using the registry.
     pub fn send(&self, to: &str, line: &str) -> io::Result<()> {
         // TODO: under the registry's lock, only clone the `Arc` of `to`'s writer. Let that guard
-        // go, then lock the writer alone and write. Count with `fetch_add`.
+        // go, then lock the writer alone, once, and `write_all` the line and the line feed under
+        // that one guard. Count with `fetch_add` once both are written.
         todo!("send {line:?} to {to}")
     }
 
@@ -82,7 +88,8 @@ impl<W: Write> Default for Registry<W> {
 pub struct Report {
     /// Jobs that ran to the end.
     pub completed: usize,
-    /// The message of every job that panicked, in the order they panicked.
+    /// The message of every job that panicked, in the order they panicked: the payload's `&str`
+    /// or `String`, or `"a panic without a message"` when it is neither.
     pub panicked: Vec<String>,
 }
 
@@ -95,7 +102,8 @@ pub struct Full;
 /// - Exactly `threads` workers run jobs, each on its own thread, at the same time; the pool
 ///   never starts another thread for a job.
 /// - At most `queue` jobs wait in the queue; [`Pool::execute`] then blocks until a worker takes
-///   one (backpressure), and [`Pool::try_execute`] refuses.
+///   one (backpressure), and [`Pool::try_execute`] refuses. `queue` may be 0: a job then goes
+///   straight to a worker that is free to take it.
 /// - A job that panics is caught, its message reported by [`Pool::close`], and its worker goes
 ///   on with the next job.
 /// - [`Pool::close`], or dropping the pool, lets the workers finish every queued job, then
@@ -149,11 +157,12 @@ impl Drop for Pool {
 /// Runs `input` through two stages, each on a thread of its own, and returns the receiving end
 /// of the results: `second(first(item))` for every item, in the input's order.
 ///
-/// The stages are connected by bounded channels of `capacity` items each (input → `first` →
-/// `second` → the returned receiver), so the three threads (one reading the input, one per
-/// stage) work at the same time, and a consumer that stops reading soon stops them all: at most
-/// `3 × capacity + 3` items are ever taken from `input` ahead of what the consumer has received.
-/// When the consumer drops the receiver, every stage stops and `input` is dropped.
+/// Returns at once: the stages are connected by bounded channels of `capacity` items each
+/// (input → `first` → `second` → the returned receiver), so the three threads (one reading the
+/// input, one per stage) work at the same time, and a consumer that stops reading soon stops
+/// them all: at most `3 × capacity + 3` items are ever taken from `input` ahead of what the
+/// consumer has received. When the consumer drops the receiver, every thread stops, and
+/// `input`, `first` and `second` are dropped.
 pub fn pipeline<T, U, V, F, G>(
     input: impl Iterator<Item = T> + Send + 'static,
     capacity: usize,
