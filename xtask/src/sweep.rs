@@ -92,14 +92,7 @@ pub fn run(
     queries: &[String],
     jobs: usize,
 ) -> Result<bool> {
-    let chapters: Vec<&Chapter> = if queries.is_empty() {
-        workbook.chapters.iter().collect()
-    } else {
-        queries
-            .iter()
-            .map(|q| workbook.chapter(q))
-            .collect::<Result<_>>()?
-    };
+    let chapters = workbook.chapters_named(queries)?;
     install(shell)?;
     let mut clean = true;
     for chapter in chapters {

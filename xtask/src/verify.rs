@@ -49,14 +49,7 @@ pub fn run(
     timeout: Duration,
     fresh: bool,
 ) -> Result<bool> {
-    let chapters: Vec<&Chapter> = if queries.is_empty() {
-        workbook.chapters.iter().collect()
-    } else {
-        queries
-            .iter()
-            .map(|q| workbook.chapter(q))
-            .collect::<Result<_>>()?
-    };
+    let chapters = workbook.chapters_named(queries)?;
     let mut tally = Tally::default();
 
     // Verifying some chapters only looks at their own part of the tree.

@@ -164,6 +164,14 @@ impl Workbook {
         )
     }
 
+    /// The chapters that `queries` name, in that order; every chapter when there are none.
+    pub fn chapters_named(&self, queries: &[String]) -> Result<Vec<&Chapter>> {
+        if queries.is_empty() {
+            return Ok(self.chapters.iter().collect());
+        }
+        queries.iter().map(|q| self.chapter(q)).collect()
+    }
+
     /// True in a copy made by `cargo xtask export --student`: its manifest names no solutions.
     pub fn is_student_copy(&self) -> bool {
         !self.chapters.iter().any(Chapter::has_solution)
