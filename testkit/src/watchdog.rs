@@ -93,6 +93,25 @@ pub fn join<T: Send + 'static>(
     within(limit, awaiting, move || handle.join())
 }
 
+/// Runs `body` on a thread named `name (panics on purpose)` and returns the message it panicked
+/// with, or what it returned when it did not panic, within [`DEFAULT_LIMIT`]. The thread's name
+/// tells a reader of the output, and the runner, that the panic it prints is expected: it is
+/// part of the test's story, not its verdict.
+pub fn expect_panic<T: Send + 'static>(
+    name: &str,
+    awaiting: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> Result<String, T> {
+    let handle = thread::Builder::new()
+        .name(format!("{name} (panics on purpose)"))
+        .spawn(body)
+        .expect("the test could not start a thread");
+    match join(handle, DEFAULT_LIMIT, awaiting) {
+        Err(payload) => Ok(panic_message(&*payload)),
+        Ok(value) => Err(value),
+    }
+}
+
 /// Formats a duration the way a person says it: `10 s`, `1.5 s`, `250 ms`.
 pub fn describe(limit: Duration) -> String {
     if limit >= Duration::from_secs(1) {
@@ -122,6 +141,17 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 mod tests {
     use super::*;
     use std::sync::{Arc, Barrier};
+
+    #[test]
+    fn expect_panic_returns_the_message_or_the_value() {
+        assert_eq!(
+            expect_panic("a doomed thread", "it to panic", || -> u8 {
+                panic!("on purpose")
+            }),
+            Ok("on purpose".to_owned())
+        );
+        assert_eq!(expect_panic("a calm thread", "it to return", || 7), Err(7));
+    }
 
     #[test]
     fn returns_the_value_of_a_body_that_finishes() {

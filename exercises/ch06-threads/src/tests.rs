@@ -56,24 +56,6 @@ fn never_met(threads: usize) -> String {
     )
 }
 
-/// Runs `body` on a thread named `name` and returns the message it panicked with, or what it
-/// returned when it did not panic. The name says the panic is expected, so that the panic
-/// message it prints reads as the test's, not as a failure.
-fn expect_panic<T: Send + 'static>(
-    name: &str,
-    awaiting: &str,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> Result<String, T> {
-    let handle = thread::Builder::new()
-        .name(format!("{name} (panics on purpose)"))
-        .spawn(body)
-        .expect("the test could not start a thread");
-    match watchdog::join(handle, watchdog::DEFAULT_LIMIT, awaiting) {
-        Err(payload) => Ok(watchdog::panic_message(&*payload)),
-        Ok(value) => Err(value),
-    }
-}
-
 #[test]
 fn run_threads_returns_each_threads_result_in_start_order() {
     let results = watchdog::within_default("run_threads to return", || run_threads(5, |i| i * i));
@@ -297,7 +279,7 @@ fn parallel_sum_panics_when_asked_for_zero_threads() {
     });
     assert_eq!(one, 6, "1 + 2 + 3 on 1 thread is 6");
     for len in [3, 0] {
-        let outcome = expect_panic(
+        let outcome = watchdog::expect_panic(
             "parallel_sum on 0 threads",
             "parallel_sum(…, 0, …) to panic",
             move || parallel_sum(&items(1..=len), 0, |item| item.0),

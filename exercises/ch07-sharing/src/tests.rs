@@ -44,24 +44,6 @@ fn a_moment() -> Duration {
     watchdog::scaled(Duration::from_millis(200))
 }
 
-/// Runs `body` on a thread named `name` and returns the message it panicked with, or what it
-/// returned when it did not panic. The name says the panic is expected, so that the panic
-/// message it prints reads as the test's, not as a failure.
-fn expect_panic<T: Send + 'static>(
-    name: &str,
-    awaiting: &str,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> Result<String, T> {
-    let handle = thread::Builder::new()
-        .name(format!("{name} (panics on purpose)"))
-        .spawn(body)
-        .expect("the test could not start a thread");
-    match watchdog::join(handle, watchdog::DEFAULT_LIMIT, awaiting) {
-        Err(payload) => Ok(watchdog::panic_message(&*payload)),
-        Ok(value) => Err(value),
-    }
-}
-
 /// A writer for the registry's tests: it keeps what it is given, or it stalls like a client
 /// that stopped reading.
 enum Line {
@@ -795,7 +777,7 @@ fn pool_panics_when_asked_for_zero_workers() {
         pool.close()
     });
     assert_eq!(report.completed, 1, "a pool of 1 worker ran 1 job");
-    let outcome = expect_panic("Pool::new(0, 4)", "Pool::new(0, 4) to panic", || {
+    let outcome = watchdog::expect_panic("Pool::new(0, 4)", "Pool::new(0, 4) to panic", || {
         Pool::new(0, 4)
     });
     if let Err(pool) = outcome {
