@@ -4,18 +4,21 @@
 //! protocol in the chapter (the Budget Chat problem plus our limits). They come in the order of
 //! the steps: naming and joining, relaying, leaving, limits, slow clients, shutdown.
 //!
-//! Four promises of the protocol have no test here, because a test cannot bring them about or
-//! see them. The bound of 256 lines per queue: a client that stops reading is cut off by its
-//! writer's deadline however long its queue may grow, so the bound shows only in the server's
-//! memory, which no portable test can measure. And:
-//! that an error from `accept` never ends the server (`Server::start` binds its own listener,
-//! so no test can make its `accept` fail; chapter 6 tests the same loop through a listener that
-//! fails on purpose), that a client costs at most two file descriptors, and that a client the
-//! server has no descriptor or thread for is told so (no portable test can lower the limits or
-//! count the descriptors; the benchmark `benches/hostile.rs` counts them). Shutting a socket down
-//! from another thread does not wake a blocked read on Windows, but does on Linux and macOS, so
-//! on those systems no test can tell a server that relies on it from one that does not; the
-//! Windows run of these tests does.
+//! Some promises of the protocol have no test here, because a test cannot bring them about or see
+//! them. The bound of 256 lines per queue: a client that stops reading is cut off by its writer's
+//! deadline however long its queue may grow, so the bound shows only in the server's memory, which
+//! no portable test can measure. That an error from `accept` never ends the server (`Server::start`
+//! binds its own listener, so no test can make its `accept` fail; chapter 6 tests the same loop
+//! through a listener that fails on purpose). That a client costs at most two file descriptors, and
+//! that a client the server has no descriptor or thread for is told so (no portable test can lower
+//! the limits or count the descriptors; the benchmark `benches/hostile.rs` counts them). That the
+//! threads are bounded (the bound must allow a thousand clients, more connections than a test may
+//! open), and that `shutdown` has joined every one of them when it returns (a thread left running
+//! still closes its connection a moment later, and no portable test counts threads). That an
+//! interrupted read or write is tried again (only a signal interrupts a socket call, and a test
+//! cannot send one on every system). Shutting a socket down from another thread does not wake a
+//! blocked read on Windows, but does on Linux and macOS, so on those systems no test can tell a
+//! server that relies on it from one that does not; the Windows run of these tests does.
 
 use super::*;
 
@@ -524,7 +527,9 @@ fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
         move || {
             let server = start();
             let addr = server.local_addr();
-            let mut flood: Vec<TcpStream> = (0..SILENT).map(|_| net::connect(addr)).collect();
+            // The first of them is kept apart, to see how it ends.
+            let mut first = Client::connect(addr, "the first silent connection");
+            let mut flood: Vec<TcpStream> = (1..SILENT).map(|_| net::connect(addr)).collect();
             let first_try = Instant::now();
             let mut tries = 0;
             let ruth = loop {
@@ -567,11 +572,77 @@ fn a_flood_of_silent_connections_does_not_keep_a_real_client_out() {
                 // Pacing a person who tries again, not waiting for the server.
                 thread::sleep(Duration::from_millis(250));
             };
+            // The first silent connection has waited longest: it is closed to make room for
+            // newer ones, or else when its name timeout runs out. Either way it is told why.
+            first
+                .stream
+                .set_read_timeout(Some(most))
+                .expect("could not set a read timeout");
+            let mut told = false;
+            loop {
+                match first.next_line() {
+                    Ok(Some(line)) => told |= line.starts_with("* error:"),
+                    Ok(None) => break,
+                    Err(error) if peer::is_reset(&error) => break,
+                    Err(error) if net::is_timeout(&error) => panic!(
+                        "the first of {SILENT} silent connections was still open {:.0} s after \
+                         it was welcomed; a connection that sends no name is closed after the \
+                         name timeout (10 s) at the latest",
+                        first_try.elapsed().as_secs_f64()
+                    ),
+                    Err(error) => panic!("the first silent connection could not read: {error}"),
+                }
+            }
+            assert!(
+                told,
+                "the first of {SILENT} silent connections was closed without an `* error:` \
+                 line. A connection that waited too long for its name, or that is closed to \
+                 make room for newer ones, is told so in one `* error:` line before the close \
+                 (usual cause: the reader of a connection that was hung up returns without a \
+                 word)"
+            );
             drop(ruth);
             drop(flood);
             stop(server);
         },
     );
+}
+
+#[test]
+fn a_flood_of_silent_connections_leaves_the_joined_clients_alone() {
+    // More silent connections than a server should let wait for a name; the server must make
+    // room among those, never among the clients that have joined.
+    const SILENT: usize = 120;
+    let server = start();
+    let addr = server.local_addr();
+    within(
+        "alice and bob to chat on after a flood of silent connections",
+        move || {
+            let (mut alice, _) = Client::join(addr, "alice");
+            let (mut bob, _) = Client::join(addr, "bob");
+            alice.line("the line saying bob entered");
+            // Each is welcomed: by then the server has accepted and counted it.
+            let flood: Vec<Client> = (0..SILENT)
+                .map(|n| Client::welcomed(addr, &format!("silent connection {n}")))
+                .collect();
+            let why = "alice and bob joined before 120 silent connections came, and a flood of \
+                       connections waiting for a name must never cost a joined client its place. \
+                       Usual cause: a client that has joined still counts among the connections \
+                       waiting for a name, and is hung up to make room for newer ones";
+            // Each speaks twice: a reader that has been hung up may still pass on the line it
+            // was waiting for, but not the next one.
+            alice.send("one");
+            bob.expect("[alice] one", why);
+            bob.send("two");
+            alice.expect("[bob] two", why);
+            alice.send("three");
+            bob.expect("[alice] three", why);
+            bob.send("four");
+            alice.expect("[bob] four", why);
+            drop(flood);
+        },
+    );
+    stop(server);
 }
 
 #[test]
@@ -833,6 +904,37 @@ fn a_thousand_messages_from_one_sender_arrive_in_order() {
         }
     });
     stop(server);
+}
+
+#[test]
+fn hundreds_of_lines_one_at_a_time_reach_a_reader_that_keeps_up() {
+    // More lines than a queue holds (256), each read by bob before alice sends the next: no
+    // line ever waits for bob, so however many come he keeps his place.
+    const LINES: usize = 300;
+    watchdog::within(
+        Duration::from_secs(30),
+        "300 lines, sent one at a time, to reach bob",
+        || {
+            let server = start();
+            let addr = server.local_addr();
+            let (mut alice, _) = Client::join(addr, "alice");
+            let (mut bob, _) = Client::join(addr, "bob");
+            alice.line("the line saying bob entered");
+            for n in 0..LINES {
+                alice.send(&format!("one at a time {n:03}"));
+                bob.expect(
+                    &format!("[alice] one at a time {n:03}"),
+                    &format!(
+                        "line {n} of {LINES}; bob reads each line before alice sends the next, \
+                         so no line ever waits for him, and a client that keeps up keeps its \
+                         place. Usual cause: a line still counts as waiting in bob's queue after \
+                         his writer has sent it, so the count creeps up to the queue's bound"
+                    ),
+                );
+            }
+            stop(server);
+        },
+    );
 }
 
 /// Alice sends a thousand lines at once, cut into writes by `send`, while bob, carol and dave
