@@ -25,6 +25,7 @@ use super::*;
 use std::collections::BTreeSet;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -1009,15 +1010,17 @@ fn a_thousand_lines_in_quick_little_writes_reach_every_reader() {
 
 #[test]
 fn a_reader_that_pauses_now_and_then_survives_burst_after_burst() {
-    // Three bursts of 1000 lines of 4 KB, a quiet spell of three seconds between them. Bob's
-    // receive buffer is small and he looks away for half a second at the start of each burst,
-    // so his queue fills up every time; then he reads it all. He reads, so each time his queue
-    // empties, the grace period must start again: a server that counts it from the first time
-    // the queue was full ever drops him at the second burst.
+    // Three bursts of 2000 lines of 4 KB, a quiet spell of three seconds between them: 8 MB a
+    // burst, more than bob's queue and the server's socket buffers hold, however large the
+    // system lets them grow. Bob's receive buffer is small, and he looks away at the start of
+    // each burst until alice's sending stalls, which happens when the server stops reading her
+    // because his queue is full; then he reads it all. He reads, so each time his queue empties
+    // its grace period must start again: a server that counts it from the first time the queue
+    // was full ever drops him at the next burst.
     const BURSTS: usize = 3;
-    const LINES: usize = 1000;
+    const LINES: usize = 2000;
     watchdog::within(
-        Duration::from_secs(40),
+        Duration::from_secs(60),
         "bob to get three bursts of lines, pausing at the start of each",
         || {
             let server = start();
@@ -1031,12 +1034,35 @@ fn a_reader_that_pauses_now_and_then_survives_burst_after_burst() {
             let filler = "b".repeat(4000);
             for burst in 0..BURSTS {
                 let mut sending = alice.stream.try_clone().unwrap();
-                let lines: Vec<String> = (0..LINES)
-                    .map(|n| format!("{burst} {n:04} {filler}\n"))
-                    .collect();
-                let sender = thread::spawn(move || sending.write_all(&peer::coalesce(&lines)));
-                // Pacing a reader that looks away for a moment, well within the grace period.
-                thread::sleep(Duration::from_millis(500));
+                let bytes = peer::coalesce(
+                    &(0..LINES)
+                        .map(|n| format!("{burst} {n:04} {filler}\n"))
+                        .collect::<Vec<_>>(),
+                );
+                let sent = Arc::new(AtomicUsize::new(0));
+                let progress = Arc::clone(&sent);
+                let sender = thread::spawn(move || -> io::Result<()> {
+                    for piece in bytes.chunks(16 * 1024) {
+                        sending.write_all(piece)?;
+                        progress.fetch_add(piece.len(), Ordering::SeqCst);
+                    }
+                    Ok(())
+                });
+                // Pacing a reader that looks away: until alice's sending has stood still for
+                // half a second (the server has stopped reading her: bob's queue is full), and
+                // never longer than five seconds. Half a second after his queue filled is well
+                // within its grace period.
+                let looked_away = Instant::now();
+                let (mut last, mut still_since) = (usize::MAX, Instant::now());
+                while looked_away.elapsed() < Duration::from_secs(5)
+                    && still_since.elapsed() < Duration::from_millis(500)
+                {
+                    thread::sleep(Duration::from_millis(20));
+                    let now = sent.load(Ordering::SeqCst);
+                    if now != last {
+                        (last, still_since) = (now, Instant::now());
+                    }
+                }
                 for n in 0..LINES {
                     let expected = format!("[alice] {burst} {n:04} ");
                     let line = bob.line(&format!(
