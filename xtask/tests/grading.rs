@@ -106,10 +106,13 @@ fn a_build_that_never_ends_is_stopped_with_everything_it_started() {
         "fn main() {\n    loop {\n        std::thread::sleep(std::time::Duration::from_millis(100));\n    }\n}\n",
     );
     let started = std::time::Instant::now();
-    let output = runner(&root, &root.join("target"), &["check", "ch1"])
-        .env("WORKBOOK_BUILD_LIMIT", "20")
-        .output()
-        .expect("cannot run the runner");
+    let mut command = runner(&root, &root.join("target"), &["check", "ch1"]);
+    command.env("WORKBOOK_BUILD_LIMIT", "20");
+    let output = testkit::within(
+        std::time::Duration::from_secs(180),
+        "the runner to give up on a build limited to 20 s",
+        move || command.output().expect("cannot run the runner"),
+    );
     let took = started.elapsed();
     assert!(
         said(&output).contains("took longer than") && said(&output).contains("build script"),
