@@ -17,7 +17,7 @@ struct Every(Option<usize>);
 
 impl Every {
     fn hits(self, call: usize) -> bool {
-        matches!(self.0, Some(n) if n > 0 && call % n == 0)
+        matches!(self.0, Some(n) if n > 0 && call.is_multiple_of(n))
     }
 }
 

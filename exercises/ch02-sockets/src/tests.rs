@@ -544,18 +544,18 @@ impl StudentServer {
     /// Fails the test with `problem`, seen by the client, unless `serve_one` itself has
     /// panicked or returned an error: that is the real cause, so it is named instead.
     fn fail(&mut self, problem: String) -> ! {
-        if self.ended.recv_timeout(Duration::from_secs(1)) != Err(mpsc::RecvTimeoutError::Timeout) {
-            if let Some(handle) = self.handle.take() {
-                match handle.join() {
-                    Err(payload) => {
-                        panic!("serve_one panicked: {}", watchdog::panic_message(&*payload))
-                    }
-                    Ok(Err(error)) => panic!(
-                        "serve_one returned an error: {error} ({:?}); meanwhile {problem}",
-                        error.kind()
-                    ),
-                    Ok(Ok(_)) => {}
+        if self.ended.recv_timeout(Duration::from_secs(1)) != Err(mpsc::RecvTimeoutError::Timeout)
+            && let Some(handle) = self.handle.take()
+        {
+            match handle.join() {
+                Err(payload) => {
+                    panic!("serve_one panicked: {}", watchdog::panic_message(&*payload))
                 }
+                Ok(Err(error)) => panic!(
+                    "serve_one returned an error: {error} ({:?}); meanwhile {problem}",
+                    error.kind()
+                ),
+                Ok(Ok(_)) => {}
             }
         }
         panic!("{problem}")

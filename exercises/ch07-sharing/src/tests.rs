@@ -511,10 +511,10 @@ struct MidLine {
 impl Write for MidLine {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         self.kept.lock().unwrap().extend_from_slice(bytes);
-        if !bytes.ends_with(b"\n") {
-            if let Some(mid_line) = self.mid_line.take() {
-                mid_line();
-            }
+        if !bytes.ends_with(b"\n")
+            && let Some(mid_line) = self.mid_line.take()
+        {
+            mid_line();
         }
         Ok(bytes.len())
     }
