@@ -6,8 +6,19 @@
 //! history, no build output, no `.workbook/` state, and none of the instructor's CI, which needs
 //! the solutions. What must change for it to build without them is rewritten: the workspace's
 //! members, the chapter manifest (no `solution` entries, which makes the runner treat it as a
-//! student copy), the lock file and the README. It gets two workflows of its own: one that
-//! builds every crate, and Classroom autograding with partial credit per test.
+//! student copy), the lock file and the README. It gets three workflows of its own, none of
+//! which needs the solutions, each installing the toolchain `rust-toolchain.toml` names:
+//!
+//! - `classroom.yml`, the autograding: `cargo xtask check --format github` grades every chapter
+//!   with partial credit per test, writes the run's summary and the `Points x/y` annotation
+//!   GitHub Classroom reads (no reporter action), with each chapter's worth as exported, so a
+//!   chapter whose folder is gone still counts; unfinished work fails the run only when the
+//!   instructor sets `FAIL_UNFINISHED` at its top;
+//! - `build.yml`, which builds every crate, after the autograding;
+//! - `pages.yml`, which builds the copy's book and publishes it to GitHub Pages, by hand or after
+//!   the autograding of a push to the default branch of a repository that publishes Pages: the
+//!   book students should read, whose links lead to the copy rather than to a repository with
+//!   solutions.
 //!
 //! A fresh repository with one commit is started in it, so that `cargo xtask reset` finds the
 //! untouched stubs there (a repository made from a GitHub template starts from one commit too).
@@ -34,9 +45,10 @@ use crate::workbook::{MANIFEST, Workbook, slash};
 
 /// The student copy's build workflow.
 const CI_WORKFLOW: &str = include_str!("../templates/student-ci.yml");
-/// The student copy's autograding workflow, with `@CHAPTERS@`, `@REPORTER_ENV@` and `@RUNNERS@`
-/// to fill in.
+/// The student copy's autograding workflow, with `@WORTH@` to fill in (`ch1=17,ch2=20`).
 const CLASSROOM_WORKFLOW: &str = include_str!("../templates/classroom.yml");
+/// The student copy's Pages workflow, which publishes the copy's book.
+const PAGES_WORKFLOW: &str = include_str!("../templates/student-pages.yml");
 
 /// The line that marks the next `<!-- cmdrun … -->` of a book page as needing the reference
 /// solutions: the student copy gets its output, as printed at export, instead of the command.
@@ -443,35 +455,35 @@ fn student_readme(text: &str) -> String {
     out
 }
 
-/// Writes the copy's own workflows: the build, and Classroom autograding for its chapters.
+/// Writes the copy's own workflows: the build, autograding for its chapters, and the book's
+/// publication.
 fn write_workflows(workbook: &Workbook, destination: &Path) -> Result<()> {
-    let mut chapters = Vec::new();
-    let mut reporter_env = Vec::new();
-    let mut runners = Vec::new();
+    let mut worth = Vec::new();
     for chapter in &workbook.chapters {
         let tests = fs::read_to_string(workbook.root.join(chapter.tests_file()))
             .with_context(|| format!("cannot read {}", slash(&chapter.tests_file())))?;
-        let worth: u32 = report::declared_tests(&tests)
+        let points: u32 = report::declared_tests(&tests)
             .iter()
             .map(|name| chapter.points_for(name))
             .sum();
-        chapters.push(format!("{}:{worth}", chapter.id));
-        reporter_env.push(format!(
-            "          {}_RESULTS: ${{{{ steps.grade.outputs.{} }}}}",
-            chapter.id.to_ascii_uppercase(),
-            chapter.id
-        ));
-        runners.push(chapter.id.clone());
+        worth.push(format!("{}={points}", chapter.id));
     }
-    let classroom = CLASSROOM_WORKFLOW
-        .replace("@CHAPTERS@", &chapters.join(" "))
-        .replace("@REPORTER_ENV@", &reporter_env.join("\n"))
-        .replace("@RUNNERS@", &runners.join(","));
     let folder = destination.join(".github/workflows");
     fs::create_dir_all(&folder).context("cannot create .github/workflows/")?;
-    fs::write(folder.join("build.yml"), CI_WORKFLOW).context("cannot write the build workflow")?;
-    fs::write(folder.join("classroom.yml"), classroom)
-        .context("cannot write the autograding workflow")
+    for (file, text, what) in [
+        ("build.yml", CI_WORKFLOW.to_owned(), "build"),
+        ("classroom.yml", classroom_workflow(&worth), "autograding"),
+        ("pages.yml", PAGES_WORKFLOW.to_owned(), "Pages"),
+    ] {
+        fs::write(folder.join(file), text)
+            .with_context(|| format!("cannot write the {what} workflow"))?;
+    }
+    Ok(())
+}
+
+/// The autograding workflow for chapters worth `worth` (`ch1=17` each).
+fn classroom_workflow(worth: &[String]) -> String {
+    CLASSROOM_WORKFLOW.replace("@WORTH@", &worth.join(","))
 }
 
 /// Lets cargo bring the lock file in line with the copy's workspace, changing no other package's
@@ -562,6 +574,27 @@ mod tests {
             without_packages(text, &["ch01-x-solution"]),
             "version = 4\n\n[[package]]\nname = \"ch01-x\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"testkit\"\nversion = \"0.1.0\"\n"
         );
+    }
+
+    #[test]
+    fn the_autograding_workflow_gives_each_chapters_worth_and_needs_no_reporter() {
+        let workflow = classroom_workflow(&["ch1=17".to_owned(), "ch2=3".to_owned()]);
+        assert!(
+            workflow
+                .contains("cargo xtask check --format github --color always --worth ch1=17,ch2=3"),
+            "{workflow}"
+        );
+        assert!(!workflow.contains("@WORTH@"), "{workflow}");
+        for workflow in [workflow.as_str(), CI_WORKFLOW, PAGES_WORKFLOW] {
+            assert!(
+                !workflow.contains("autograding-grading-reporter"),
+                "{workflow}"
+            );
+            assert!(
+                workflow.contains("run: rustup toolchain install\n"),
+                "{workflow}"
+            );
+        }
     }
 
     #[test]

@@ -10,17 +10,22 @@ mod check;
 mod export;
 mod files;
 mod git;
+mod github;
+mod grade;
 mod hint;
 mod libtest;
 mod mutants;
+mod owned;
 mod processes;
 mod proxy;
 mod report;
 mod reset;
 mod results;
+mod sandbox;
 mod shell;
 mod solution;
 mod sweep;
+mod update;
 mod verdict;
 mod verify;
 mod watch;
@@ -63,9 +68,21 @@ enum Command {
         /// Test the reference solution instead of your exercise.
         #[arg(long)]
         solution: bool,
-        /// `text` for people, `json` for autograders.
+        /// `text` for people, `json` for autograders, `github` for a GitHub Actions run (every
+        /// chapter's log in a group, the run's summary table, and the `Points x/y` annotation
+        /// GitHub Classroom reads).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// With `--format github`: exit with 1 when some test does not pass (by default it exits
+        /// with 0 whatever the score, and 2 only when the runner breaks). Text and JSON always
+        /// exit with 1 then.
+        #[arg(long)]
+        fail_unfinished: bool,
+        /// With `--format github`: what chapters are worth, as `ch1=17,ch2=20`, for a chapter that
+        /// is missing, does not compile or cannot be graded (the autograding workflow gives them
+        /// as exported; otherwise each chapter's test file says).
+        #[arg(long, value_name = "CHAPTER=POINTS", value_delimiter = ',')]
+        worth: Vec<String>,
         #[command(flatten)]
         limits: Limits,
     },
@@ -130,6 +147,17 @@ enum Command {
         #[arg(long, conflicts_with_all = ["from", "force"])]
         restore: bool,
     },
+    /// Bring your repository up to date with your instructor's fixes (tests, manifest, runner,
+    /// test kit, book, workflows) as one commit, never touching your own code, and say what
+    /// changed.
+    Update {
+        /// The instructor's new student template: its folder, or its repository's git URL.
+        #[arg(long, value_name = "FOLDER OR URL")]
+        from: String,
+        /// Say what would change, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Check a chapter again every time you save, and move on to the first chapter not done yet
     /// when it passes. Without a chapter, start at the first one that does not pass. Ctrl-C
     /// stops.
@@ -175,6 +203,39 @@ enum Command {
     /// Forward TCP connections to a server, re-cutting the byte stream on the way and printing
     /// every piece: watch one message arrive in several reads, or several in one.
     Proxy(proxy::Options),
+    /// For instructors: grade a class. Copies only each student's own code (the exercises'
+    /// `src/`, never tests, manifest or build files) into a copy of this trusted workbook, grades
+    /// it there, isolated where the system allows, and writes grades.csv, feedback per student
+    /// and a class summary.
+    Grade {
+        /// Students' repositories: folders, or git URLs.
+        students: Vec<String>,
+        /// A file of `name,folder-or-url` lines (a `name,repository` header may open it).
+        #[arg(long, value_name = "FILE")]
+        roster: Option<PathBuf>,
+        /// The trusted workbook: this one when not given (or the exported student template).
+        #[arg(long, value_name = "DIR")]
+        workbook: Option<PathBuf>,
+        /// Grade each repository's last commit before this date (`2026-12-15 23:59`, in git's
+        /// date syntax). Commit dates are the students' to set.
+        #[arg(long, value_name = "DATE")]
+        deadline: Option<String>,
+        /// Where the grades, feedback and the shared build go.
+        #[arg(long, value_name = "DIR", default_value = "grades")]
+        out: PathBuf,
+        /// Run students' code without the sandbox, even where the system offers one.
+        #[arg(long)]
+        no_isolation: bool,
+        /// Processes and threads one student's build and tests may run at once.
+        #[arg(long, value_name = "N", default_value_t = 4096)]
+        max_processes: u64,
+        /// How many students to grade at once, each in a copy of its own (the number of cores
+        /// when not given).
+        #[arg(long, value_name = "N")]
+        jobs: Option<usize>,
+        #[command(flatten)]
+        limits: Limits,
+    },
 }
 
 /// How long a test may run before the runner stops it.
@@ -195,6 +256,7 @@ impl Limits {
 enum Format {
     Text,
     Json,
+    Github,
 }
 
 /// The instructors' commands, which refuse to run in a student copy (it has no solutions).
@@ -234,6 +296,22 @@ fn root_argument(args: &[OsString]) -> Option<PathBuf> {
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    // The sandbox's own steps (see `sandbox`), before anything looks for a workbook.
+    let hidden = args.get(1).and_then(|arg| arg.to_str());
+    if let Some(step @ ("sandbox-enter" | "sandbox-probe")) = hidden {
+        let outcome = if step == "sandbox-enter" {
+            sandbox::enter(&args[2..])
+        } else {
+            sandbox::probe(&args[2..])
+        };
+        return match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("{step}: {error:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let root = root_argument(&args);
     let found = Workbook::find(root.as_deref());
     let student_copy = found.as_ref().is_ok_and(Workbook::is_student_copy);
@@ -247,19 +325,76 @@ fn main() -> ExitCode {
     } else {
         Workbook::find(cli.root.as_deref())
     };
-    let outcome = found.and_then(|workbook| match cli.command {
+    let outcome = match cli.command {
+        // `grade` may name its trusted workbook, and then runs anywhere.
+        Command::Grade {
+            students,
+            roster,
+            workbook,
+            deadline,
+            out,
+            no_isolation,
+            max_processes,
+            jobs,
+            limits,
+        } => grade::run(
+            &mut shell,
+            found.as_ref().ok(),
+            grade::Options {
+                students,
+                roster,
+                workbook,
+                deadline,
+                out,
+                timeout: limits.timeout(),
+                isolate: !no_isolation,
+                limits: sandbox::Limits {
+                    processes: max_processes,
+                    ..sandbox::Limits::default()
+                },
+                jobs: jobs.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+                }),
+            },
+        ),
+        command => found.and_then(|workbook| run(workbook, &mut shell, command)),
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        // A normal report of failing tests: the student has work to do, the tool is fine.
+        Ok(false) => ExitCode::from(1),
+        // The tool itself could not do its job: say why, in one sentence and its causes.
+        Err(error) => {
+            shell.error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command that needs the workbook (all but `grade`).
+fn run(workbook: Workbook, shell: &mut Shell, command: Command) -> anyhow::Result<bool> {
+    match command {
         Command::Check {
             chapter,
             solution,
             format,
+            fail_unfinished,
+            worth,
             limits,
         } => check::run(
             &workbook,
-            &mut shell,
+            shell,
             check::Options {
                 chapter: chapter.as_deref(),
                 solution,
-                json: format == Format::Json,
+                output: match format {
+                    Format::Text => check::Output::Text,
+                    Format::Json => check::Output::Json,
+                    Format::Github => check::Output::Github {
+                        fail_unfinished,
+                        worth,
+                    },
+                },
                 timeout: limits.timeout(),
             },
         ),
@@ -268,16 +403,9 @@ fn main() -> ExitCode {
             function,
             all,
             reset,
-        } => hint::run(
-            &workbook,
-            &mut shell,
-            &chapter,
-            function.as_deref(),
-            all,
-            reset,
-        ),
+        } => hint::run(&workbook, shell, &chapter, function.as_deref(), all, reset),
         Command::Book { open, watch, check } => {
-            book::run(&workbook, &mut shell, book::Options { open, watch, check })
+            book::run(&workbook, shell, book::Options { open, watch, check })
         }
         Command::Verify {
             chapters,
@@ -285,10 +413,10 @@ fn main() -> ExitCode {
             fresh,
         } => workbook
             .require_solutions("verify the workbook")
-            .and_then(|()| verify::run(&workbook, &mut shell, &chapters, limits.timeout(), fresh)),
+            .and_then(|()| verify::run(&workbook, shell, &chapters, limits.timeout(), fresh)),
         Command::Sweep { chapters, jobs } => workbook
             .require_solutions("sweep the solutions")
-            .and_then(|()| sweep::run(&workbook, &mut shell, &chapters, jobs.max(1))),
+            .and_then(|()| sweep::run(&workbook, shell, &chapters, jobs.max(1))),
         Command::Reset {
             chapter,
             backup,
@@ -297,7 +425,7 @@ fn main() -> ExitCode {
             restore,
         } => reset::run(
             &workbook,
-            &mut shell,
+            shell,
             reset::Options {
                 chapter: &chapter,
                 force,
@@ -311,7 +439,7 @@ fn main() -> ExitCode {
             limits,
         } => watch::run(
             &workbook,
-            &mut shell,
+            shell,
             watch::Options {
                 chapter: chapter.as_deref(),
                 timeout: limits.timeout(),
@@ -324,7 +452,7 @@ fn main() -> ExitCode {
             limits,
         } => solution::run(
             &workbook,
-            &mut shell,
+            shell,
             solution::Options {
                 chapter: &chapter,
                 force,
@@ -333,23 +461,22 @@ fn main() -> ExitCode {
         ),
         Command::Export { student, no_git } => export::run(
             &workbook,
-            &mut shell,
+            shell,
             export::Options {
                 destination: &student,
                 git: !no_git,
             },
         ),
         Command::Proxy(options) => proxy::run(&options),
-    });
-    match outcome {
-        Ok(true) => ExitCode::SUCCESS,
-        // A normal report of failing tests: the student has work to do, the tool is fine.
-        Ok(false) => ExitCode::from(1),
-        // The tool itself could not do its job: say why, in one sentence and its causes.
-        Err(error) => {
-            shell.error(&error);
-            ExitCode::from(2)
-        }
+        Command::Update { from, dry_run } => update::run(
+            &workbook,
+            shell,
+            update::Options {
+                from: &from,
+                dry_run,
+            },
+        ),
+        Command::Grade { .. } => unreachable!("`grade` is run before a workbook is needed"),
     }
 }
 

@@ -1,14 +1,21 @@
 //! `cargo xtask reset <chapter>`: puts a chapter's exercise back as it was handed out, after
 //! keeping the student's version in `.workbook/backups/`.
 //!
-//! The untouched stub comes from git history: the folder as it was in the last commit that
-//! changed the exercise's tests (`src/tests.rs`). Students never change the tests, so that commit
-//! is the workbook's, not theirs: in a repository made from the student template it is the
-//! template's single first commit; in a clone of the workbook it is the newest version of the
-//! chapter, whose stub matches the tests that grade it (the first commit that added the chapter
-//! may hold an older draft). Without such a commit, the first commit that added the folder is
-//! used. `--from <commit>` picks another. Without git there is no history to restore from, and
-//! `reset` says so.
+//! The untouched stub comes from git history. Once `cargo xtask update` has brought the
+//! instructor's fixes in, it is the folder as it is in the newest *template commit* that update
+//! recorded: the new student template exactly, stubs included, which the update's merge commit
+//! has as its second parent (see `update`'s module doc). Its stub is the one that matches the
+//! tests the update brought, even when only the stub changed; the update's own commit holds the
+//! student's code, never the stub, so it is never the one used.
+//!
+//! Before any update (or when that commit has no such folder), it is the folder as it was in the
+//! last commit that changed the exercise's tests (`src/tests.rs`). Students never change the
+//! tests, so that commit is the workbook's, not theirs: in a repository made from the student
+//! template it is the template's single first commit; in a clone of the workbook it is the
+//! newest version of the chapter, whose stub matches the tests that grade it (the first commit
+//! that added the chapter may hold an older draft). Without such a commit, the first commit that
+//! added the folder is used. `--from <commit>` picks another. Without git there is no history to
+//! restore from, and `reset` says so.
 //!
 //! Nothing is ever lost: work that git has not committed stops `reset` unless `--force` is
 //! given, and the folder's content is copied to a new, named backup before anything is
@@ -26,6 +33,7 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::files;
 use crate::git;
 use crate::shell::{self, Shell, Tone};
+use crate::update;
 use crate::workbook::{Chapter, Workbook, slash};
 
 pub struct Options<'a> {
@@ -148,6 +156,20 @@ struct Stub {
 fn stub(root: &Path, chapter: &Chapter, from: Option<&str>) -> Result<Stub> {
     let relative = chapter.exercise_dir();
     let shown = slash(&relative);
+    let template = match from {
+        Some(_) => None,
+        None => update::newest_template(root)?,
+    };
+    if let Some(commit) = template {
+        let files = git::files_at(root, &commit, &relative)?;
+        if !files.is_empty() {
+            return Ok(Stub {
+                commit,
+                origin: "the newest template `cargo xtask update` brought in".to_owned(),
+                files,
+            });
+        }
+    }
     let (commit, origin) = match from {
         Some(revision) => (git::resolve(root, revision)?, format!("`{revision}`")),
         None => match git::last_commit_changing(root, &chapter.tests_file())? {

@@ -25,7 +25,7 @@ pub struct Workbook {
 }
 
 /// One chapter, as the manifest describes it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Chapter {
     /// 1 for `ch1`.
     pub number: u32,

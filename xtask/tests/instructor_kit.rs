@@ -523,6 +523,160 @@ fn assert_reveals_no_solution(copy: &Path, solution_lines: &BTreeSet<String>) {
     }
 }
 
+/// The GitHub workflows in `folder`, as (file name, text).
+fn workflows(folder: &Path) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = fs::read_dir(folder)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", folder.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yml"))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// A workflow installs the toolchain `rust-toolchain.toml` names and no other, and names every
+/// action it uses by an exact version.
+fn assert_uses_the_pinned_toolchain(name: &str, workflow: &str) {
+    let mut installs = 0;
+    for line in workflow.lines().map(str::trim) {
+        if line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("- ").unwrap_or(line);
+        if line.contains("rustup") {
+            assert_eq!(
+                line, "run: rustup toolchain install",
+                "{name}: rustup must install what rust-toolchain.toml names, and nothing else"
+            );
+            installs += 1;
+        }
+        if let Some(action) = line.strip_prefix("uses: ") {
+            let version = action.split_once('@').map(|(_, v)| v).unwrap_or_default();
+            let exact = version.strip_prefix('v').is_some_and(|v| {
+                v.split('.').count() == 3 && v.split('.').all(|n| n.parse::<u32>().is_ok())
+            });
+            assert!(
+                exact,
+                "{name}: `{action}` is not pinned to an exact version"
+            );
+        }
+    }
+    if workflow.contains("cargo ") {
+        assert!(
+            installs > 0,
+            "{name} runs cargo without installing the pinned toolchain"
+        );
+    }
+    for other in ["stable", "nightly", "RUST_TOOLCHAIN", "toolchain:"] {
+        assert!(
+            !workflow.contains(other),
+            "{name} names a toolchain of its own: {other}"
+        );
+    }
+}
+
+/// A workflow that publishes to GitHub Pages does so on a run started by hand too: every line
+/// that tests the event accepts `workflow_dispatch`.
+fn assert_publishes_by_hand(name: &str, workflow: &str) {
+    assert!(
+        workflow.contains("actions/deploy-pages@"),
+        "{name} does not publish"
+    );
+    assert!(
+        workflow.contains("\n  workflow_dispatch:"),
+        "{name} cannot be run by hand"
+    );
+    for line in workflow.lines().filter(|l| l.contains("github.event_name")) {
+        assert!(
+            line.contains("'workflow_dispatch'"),
+            "{name}: a run started by hand would not publish: {}",
+            line.trim()
+        );
+    }
+}
+
+/// The student copy's workflows: autograding by the runner itself (no reporter action), the
+/// build, and the copy's own book on GitHub Pages, each with the pinned toolchain.
+fn assert_has_its_own_workflows(copy: &Path) {
+    let workflows = workflows(&copy.join(".github/workflows"));
+    let names: Vec<&str> = workflows.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["build.yml", "classroom.yml", "pages.yml"]);
+    for (name, workflow) in &workflows {
+        assert_uses_the_pinned_toolchain(name, workflow);
+        assert!(
+            !workflow.contains("classroom-resources/"),
+            "{name} uses GitHub Classroom's deprecated actions"
+        );
+    }
+    let classroom = &workflows[1].1;
+    for expected in [
+        "name: Autograding Tests\n",
+        "  run-autograding-tests:\n",
+        "cargo xtask check --format github",
+        "--worth ch1=2,ch2=2",
+        "FAIL_UNFINISHED: \"false\"",
+    ] {
+        assert!(
+            classroom.contains(expected),
+            "no {expected:?} in:\n{classroom}"
+        );
+    }
+    let pages = &workflows[2].1;
+    assert_publishes_by_hand("the copy's pages.yml", pages);
+    assert!(
+        pages.contains("cargo xtask book --check"),
+        "the copy's pages.yml does not build the copy's book"
+    );
+    assert!(
+        !pages.contains("\n  push:"),
+        "the copy's pages.yml runs on push, and may finish before the autograding"
+    );
+}
+
+#[test]
+fn the_repositorys_workflows_and_manifest_agree_on_one_toolchain() {
+    let workbook = manifest_dir().parent().unwrap();
+    let read = |path: &str| fs::read_to_string(workbook.join(path)).unwrap();
+    let value = |text: &str, key: &str| -> String {
+        text.lines()
+            .find_map(|line| {
+                let (k, v) = line.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+            })
+            .unwrap_or_else(|| panic!("no {key} in:\n{text}"))
+    };
+    let channel = value(&read("rust-toolchain.toml"), "channel");
+    let rust_version = value(&read("Cargo.toml"), "rust-version");
+    assert!(
+        channel == rust_version || channel.starts_with(&format!("{rust_version}.")),
+        "rust-toolchain.toml pins {channel}, but Cargo.toml's rust-version is {rust_version}"
+    );
+
+    let workflows = workflows(&workbook.join(".github/workflows"));
+    for (name, workflow) in &workflows {
+        assert_uses_the_pinned_toolchain(name, workflow);
+    }
+    let pages = &workflows.iter().find(|(n, _)| n == "pages.yml").unwrap().1;
+    assert_publishes_by_hand("pages.yml", pages);
+    // The book's builder is heavy: the lints on three systems leave it out, and it is linted on
+    // its own.
+    let all: String = workflows.iter().map(|(_, w)| w.as_str()).collect();
+    for line in all
+        .lines()
+        .filter(|l| l.contains("cargo clippy --workspace"))
+    {
+        assert!(line.contains("--exclude book-builder"), "{}", line.trim());
+    }
+    assert!(
+        all.contains("cargo clippy --package book-builder"),
+        "no workflow lints the book's builder"
+    );
+}
+
 #[test]
 fn an_exported_fixture_is_a_student_copy_where_reset_finds_the_stubs() {
     let scratch = Scratch::new("export-fixture");
@@ -549,13 +703,7 @@ fn an_exported_fixture_is_a_student_copy_where_reset_finds_the_stubs() {
     assert!(solution_lines.contains("6 * 7"), "{solution_lines:?}");
     assert_reveals_no_solution(&copy, &solution_lines);
     assert_eq!(git(&copy, &["rev-list", "--count", "HEAD"]).trim(), "1");
-    let classroom = fs::read_to_string(copy.join(".github/workflows/classroom.yml")).unwrap();
-    assert!(
-        classroom.contains("CHAPTERS: \"ch1:2 ch2:2\""),
-        "{classroom}"
-    );
-    assert!(classroom.contains("runners: ch1,ch2"), "{classroom}");
-    assert!(copy.join(".github/workflows/build.yml").is_file());
+    assert_has_its_own_workflows(&copy);
 
     // The runner knows it is a student copy.
     let target = root.join("target");
@@ -610,6 +758,10 @@ fn an_exported_workbook_builds_grades_and_hides_every_solution() {
         text(&output.stderr)
     );
     assert_reveals_no_solution(&copy, &solution_only_lines(workbook));
+    assert!(
+        copy.join("rust-toolchain.toml").is_file(),
+        "the copy has no rust-toolchain.toml, which its workflows install from"
+    );
     assert_names_only_what_it_has(&copy);
     assert_shows_what_the_published_book_shows(&copy);
     assert_eq!(git(&copy, &["rev-list", "--count", "HEAD"]).trim(), "1");

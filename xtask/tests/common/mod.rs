@@ -38,7 +38,9 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
+        if std::env::var_os("KEEP_SCRATCH").is_none() {
+            let _ = fs::remove_dir_all(&self.0);
+        }
     }
 }
 
