@@ -52,15 +52,20 @@ pub fn run(
     let chapters = workbook.chapters_named(queries)?;
     let mut tally = Tally::default();
 
-    // Verifying some chapters only looks at their own part of the tree.
+    // Verifying some chapters leaves out the other chapters' own problems, never the tree's
+    // (a chapter missing from SUMMARY.md, a stray folder).
     let problems: Vec<String> = workbook
         .problems()
         .into_iter()
         .filter(|problem| {
-            queries.is_empty()
-                || chapters
-                    .iter()
-                    .any(|c| problem.starts_with(&format!("{}:", c.id)))
+            let owner = workbook
+                .chapters
+                .iter()
+                .find(|c| problem.starts_with(&format!("{}:", c.id)));
+            match owner {
+                Some(owner) => queries.is_empty() || chapters.iter().any(|c| c.id == owner.id),
+                None => true,
+            }
         })
         .collect();
     if problems.is_empty() {

@@ -335,21 +335,45 @@ impl Workbook {
             .iter()
             .map(|c| (c.title.clone(), format!("{}/index.md", c.dir_name())))
             .collect();
-        if listed != expected {
-            let show = |entries: &[(String, String)]| {
-                entries
-                    .iter()
-                    .map(|(title, link)| format!("[{title}]({link})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            problems.push(format!(
-                "book/src/SUMMARY.md lists the chapters as {}, but {MANIFEST} says {}",
-                show(&listed),
-                show(&expected)
-            ));
-        }
+        problems.extend(summary_problems(&listed, &expected));
     }
+}
+
+/// How SUMMARY.md's chapter entries (`listed`) differ from the manifest's (`expected`): each
+/// entry missing, each one extra, and the order, one sentence each.
+fn summary_problems(listed: &[(String, String)], expected: &[(String, String)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let show = |(title, link): &(String, String)| format!("[{title}]({link})");
+    for entry in expected.iter().filter(|e| !listed.contains(e)) {
+        problems.push(format!(
+            "book/src/SUMMARY.md does not list {}, which {MANIFEST} has",
+            show(entry)
+        ));
+    }
+    for entry in listed.iter().filter(|e| !expected.contains(e)) {
+        problems.push(format!(
+            "book/src/SUMMARY.md lists {}, which is not a chapter in {MANIFEST} (by that \
+             title and folder)",
+            show(entry)
+        ));
+    }
+    let both: Vec<&(String, String)> = listed.iter().filter(|e| expected.contains(e)).collect();
+    let order: Vec<&(String, String)> = expected.iter().filter(|e| listed.contains(e)).collect();
+    if both != order {
+        let names = |entries: &[&(String, String)]| {
+            entries
+                .iter()
+                .map(|e| show(e))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        problems.push(format!(
+            "book/src/SUMMARY.md lists the chapters in the order {}, but {MANIFEST} has {}",
+            names(&both),
+            names(&order)
+        ));
+    }
+    problems
 }
 
 /// Parses and checks the manifest's text.
@@ -602,7 +626,8 @@ mod tests {
             "ch1: the manifest gives points to `no_such_test`",
             "ch1: the book page book/src/ch01-one/index.md is missing",
             "exercises/ch02-stray is not a chapter in chapters.toml",
-            "book/src/SUMMARY.md lists the chapters as [Uno](ch01-one/index.md), but chapters.toml says [One](ch01-one/index.md)",
+            "book/src/SUMMARY.md does not list [One](ch01-one/index.md), which chapters.toml has",
+            "book/src/SUMMARY.md lists [Uno](ch01-one/index.md), which is not a chapter in chapters.toml",
         ] {
             assert!(
                 problems.contains(expected),
@@ -610,6 +635,30 @@ mod tests {
             );
         }
         fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn summary_problems_name_what_is_missing_extra_or_out_of_order() {
+        let entry = |title: &str, dir: &str| (title.to_owned(), format!("{dir}/index.md"));
+        let expected = [
+            entry("One", "ch01-one"),
+            entry("Two", "ch02-two"),
+            entry("Three", "ch03-three"),
+        ];
+        assert!(summary_problems(&expected, &expected).is_empty());
+        let listed = [
+            entry("Two", "ch02-two"),
+            entry("One", "ch01-one"),
+            entry("Four", "ch04-four"),
+        ];
+        assert_eq!(
+            summary_problems(&listed, &expected),
+            [
+                "book/src/SUMMARY.md does not list [Three](ch03-three/index.md), which chapters.toml has",
+                "book/src/SUMMARY.md lists [Four](ch04-four/index.md), which is not a chapter in chapters.toml (by that title and folder)",
+                "book/src/SUMMARY.md lists the chapters in the order [Two](ch02-two/index.md), [One](ch01-one/index.md), but chapters.toml has [One](ch01-one/index.md), [Two](ch02-two/index.md)",
+            ]
+        );
     }
 
     #[test]
