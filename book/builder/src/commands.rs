@@ -107,17 +107,17 @@ fn start_watchdog() {
             loop {
                 thread::sleep(Duration::from_secs(1));
                 let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                if let Some((page, command, since)) = running {
-                    if since.elapsed() > limit {
-                        eprintln!(
-                            "error: on page src/{page}, the command `{}` has run for more than {} s \
+                if let Some((page, command, since)) = running
+                    && since.elapsed() > limit
+                {
+                    eprintln!(
+                        "error: on page src/{page}, the command `{}` has run for more than {} s \
                              and is still running; it probably waits for something that never \
                              comes. The build stops here (the command may still be running).",
-                            command.trim_start_matches("--strict "),
-                            limit.as_secs()
-                        );
-                        std::process::exit(1);
-                    }
+                        command.trim_start_matches("--strict "),
+                        limit.as_secs()
+                    );
+                    std::process::exit(1);
                 }
             }
         });
