@@ -1201,21 +1201,6 @@ fn echo_progress(log: &Path, from: u64) -> u64 {
     from + end as u64 + 1
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (source, destination) = (entry.path(), to.join(entry.file_name()));
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_tree(&source, &destination);
-            }
-        } else {
-            fs::copy(&source, &destination).unwrap();
-        }
-    }
-}
-
 /// Bytes on disk in the files under `folder` that are inside a folder `counted` accepts
 /// (`folder` itself included); symbolic links are not followed.
 fn folder_size(folder: &Path, counted: &dyn Fn(&Path) -> bool) -> u64 {
@@ -1280,4 +1265,21 @@ fn shown(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+/// Copies the folder `from` to `to`, build output left out. (The tests' own copier lives in
+/// `xtask/tests/`, which a student copy does not have, and this bench must build there too.)
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (source, destination) = (entry.path(), to.join(entry.file_name()));
+        if source.is_dir() {
+            if entry.file_name() != "target" {
+                copy_tree(&source, &destination);
+            }
+        } else {
+            fs::copy(&source, &destination).unwrap();
+        }
+    }
 }

@@ -13,7 +13,9 @@ use std::process::Command;
 
 use serde::{Deserialize, Serialize};
 
-use crate::workbook::Workbook;
+use crate::cargo;
+use crate::files;
+use crate::workbook::{Workbook, slash};
 
 /// FNV-1a, 64 bits: small, stable across Rust versions (unlike `DefaultHasher`), and plenty to
 /// tell one state of a few hundred files from another.
@@ -25,58 +27,58 @@ impl Fingerprint {
         Fingerprint(0xcbf2_9ce4_8422_2325)
     }
 
+    /// Adds `bytes`, then a separator, so that ("ab", "c") and ("a", "bc") differ.
     pub fn add(&mut self, bytes: &[u8]) {
+        self.add_raw(bytes);
+        self.add_raw(&[0xff]);
+    }
+
+    /// Adds `bytes` alone, without a separator.
+    pub fn add_raw(&mut self, bytes: &[u8]) {
         for &byte in bytes {
             self.0 ^= u64::from(byte);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
-        // A separator, so that ("ab", "c") and ("a", "bc") differ.
-        self.0 ^= 0xff;
-        self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
     }
 
-    /// Adds every file under `dir` (but build output), by path relative to `root` and content,
-    /// in a stable order. A missing folder adds its absence.
+    /// Adds every file under `dir` (but build output, git's own files, the runner's state and a
+    /// built book), by path relative to `root` and content, in a stable order. A missing folder
+    /// adds its absence.
     pub fn add_tree(&mut self, root: &Path, dir: &Path) {
-        let mut files = Vec::new();
-        collect(&root.join(dir), &mut files);
-        files.sort();
+        let folder = root.join(dir);
+        let not_source = |path: &Path| {
+            let name = path.file_name().unwrap_or_default();
+            let built_book = name == "build"
+                && folder
+                    .join(path)
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|parent| parent == "book");
+            files::is_build_output(path) || name == ".git" || name == ".workbook" || built_book
+        };
         self.add(dir.to_string_lossy().as_bytes());
-        for file in files {
-            let relative = file.strip_prefix(root).unwrap_or(&file);
-            self.add(relative.to_string_lossy().replace('\\', "/").as_bytes());
-            self.add(&fs::read(&file).unwrap_or_default());
+        for file in files::list(&folder, &not_source).unwrap_or_default() {
+            self.add(slash(&dir.join(&file)).as_bytes());
+            self.add(&fs::read(folder.join(&file)).unwrap_or_default());
         }
     }
 
+    /// Adds the file `path` by its name and content, as read.
     pub fn add_file(&mut self, path: &Path) {
         self.add(path.to_string_lossy().as_bytes());
         self.add(&fs::read(path).unwrap_or_default());
     }
 
+    /// Adds a file by its path (with forward slashes, the same on every system), its length and
+    /// its `content`.
+    pub fn add_named(&mut self, path: &Path, content: &[u8]) {
+        self.add(slash(path).as_bytes());
+        self.add(&(content.len() as u64).to_le_bytes());
+        self.add(content);
+    }
+
     pub fn hex(&self) -> String {
         format!("{:016x}", self.0)
-    }
-}
-
-fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        // Build output, git's own files, a built book and a student's runner state are not
-        // sources.
-        let built_book = name == "build" && dir.file_name().is_some_and(|d| d == "book");
-        if name == "target" || name == ".git" || name == ".workbook" || built_book {
-            continue;
-        }
-        if path.is_dir() {
-            collect(&path, files);
-        } else {
-            files.push(path);
-        }
     }
 }
 
@@ -110,11 +112,9 @@ pub struct Passed {
 }
 
 fn path(workbook: &Workbook, key: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || workbook.root.join("target"),
-        |dir| workbook.root.join(dir),
-    );
-    target.join("verify-cache").join(format!("{key}.json"))
+    cargo::target_dir(&workbook.root)
+        .join("verify-cache")
+        .join(format!("{key}.json"))
 }
 
 /// What passed under `key` with this very fingerprint, if anything did.

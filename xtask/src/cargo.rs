@@ -39,6 +39,15 @@ pub fn cargo() -> Command {
     command
 }
 
+/// Where cargo puts the build output of the workspace at `root`: the folder `CARGO_TARGET_DIR`
+/// names (from the root, when it is relative), or `target/` there.
+pub fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
 /// Builds the unit tests of `package` in the workspace at `root`.
 pub fn build_tests(root: &Path, package: &str) -> Result<Build> {
     build(cargo().current_dir(root), package)

@@ -2,146 +2,104 @@
 //!
 //! Without a chapter every chapter is graded on its own: one that is missing, does not compile,
 //! or cannot be graded at all scores nothing out of what it is worth (what its test file says,
-//! or `--worth` with `--format github`), and costs only its own points. `--format github` reports for a GitHub Actions run (see
-//! [`crate::github`]).
+//! or `--worth` with `--format github`), and costs only its own points. `--format github` reports
+//! for a GitHub Actions run (see [`crate::github`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use clap::ValueEnum;
 use serde_json::{Value, json};
 
 use crate::cache::Fingerprint;
-use crate::cargo;
 use crate::github;
-use crate::report::{self, ChapterReport, Graded, Side};
+use crate::grading::{self, ChapterReport, Graded, Limits, Side};
+use crate::report;
 use crate::shell::{self, Shell, Tone};
 use crate::workbook::{Chapter, Workbook};
 
-pub struct Options<'a> {
-    pub chapter: Option<&'a str>,
-    pub solution: bool,
-    pub output: Output,
-    pub timeout: Duration,
+/// Build and test a chapter's exercise: one verdict per test and a score. Without a chapter, a
+/// progress table over all chapters.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The chapter: `ch3`, `3`, `ch03` or its name (`framing`).
+    chapter: Option<String>,
+    /// Test the reference solution instead of your exercise.
+    #[arg(long)]
+    solution: bool,
+    /// `text` for people, `json` for autograders, `github` for a GitHub Actions run (every
+    /// chapter's log in a group, the run's summary table, and the `Points x/y` annotation
+    /// GitHub Classroom reads).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// With `--format github`: exit with 1 when some test does not pass (by default it exits
+    /// with 0 whatever the score, and 2 only when the runner breaks). Text and JSON always
+    /// exit with 1 then.
+    #[arg(long)]
+    fail_unfinished: bool,
+    /// With `--format github`: what chapters are worth, as `ch1=17,ch2=20`, for a chapter that
+    /// is missing, does not compile or cannot be graded (the autograding workflow gives them
+    /// as exported; otherwise each chapter's test file says).
+    #[arg(long, value_name = "CHAPTER=POINTS", value_delimiter = ',')]
+    worth: Vec<String>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
-/// How the verdicts are reported.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Output {
-    /// Lines for people.
+/// How the verdicts are reported: lines for people, JSON for autograders, or for a GitHub
+/// Actions run (see [`crate::github`]). (The values have no doc comments of their own: `--help`
+/// lists them on one line, and the option's own text says what each is for.)
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum Format {
     Text,
-    /// JSON, for autograders.
     Json,
-    /// For a GitHub Actions run (see [`crate::github`]); unfinished work fails the run only with
-    /// `fail_unfinished`. `worth` says what chapters are worth, as `ch1=17` (see
-    /// [`exported_worth`]).
-    Github {
-        fail_unfinished: bool,
-        worth: Vec<String>,
-    },
+    Github,
 }
 
-/// A chapter as grading left it: its report, and why the runner could not grade it, if it could
-/// not (the report then scores nothing, out of the chapter's worth).
-pub struct Grading<'a> {
-    pub report: ChapterReport<'a>,
-    pub failure: Option<String>,
-}
-
-/// Runs `check`; true when every graded test passed.
-pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
-    let side = if options.solution {
-        Side::Solution
-    } else {
-        Side::Exercise
-    };
-    if let Output::Github {
-        fail_unfinished,
-        worth,
-    } = &options.output
-    {
-        let exported = exported_worth(workbook, worth)?;
-        let chapters: Vec<&Chapter> = match options.chapter {
-            Some(query) => vec![workbook.chapter(query)?],
-            None => workbook.chapters.iter().collect(),
+impl Args {
+    /// Runs `check`; true when every graded test passed (with `--format github`, unless
+    /// `--fail-unfinished`, true whatever the score).
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        let side = if self.solution {
+            Side::Solution
+        } else {
+            Side::Exercise
         };
-        let mut gradings = grade_each(workbook, &chapters, side, options.timeout);
-        for grading in &mut gradings {
-            let report = &mut grading.report;
-            if let (Graded::Broken(_), Some(worth)) =
-                (&report.graded, exported.get(&report.chapter.id))
-            {
-                report.worth = *worth;
-            }
-        }
-        return github::report(workbook, shell, &gradings, *fail_unfinished);
-    }
-    match options.chapter {
-        Some(query) => {
-            let chapter = workbook.chapter(query)?;
-            let report = report::grade(workbook, chapter, side, options.timeout)?;
-            if options.output == Output::Json {
-                let mut value = report::to_json(&report);
-                value["graded_with"] = graded_with(workbook, &[&report]);
-                shell.line(serde_json::to_string_pretty(&value)?);
-            } else {
-                report::print_chapter(shell, &report);
-                shell.line("");
-                report::print_score(shell, workbook, &report);
-            }
-            Ok(report.all_passed())
-        }
-        None => progress(workbook, shell, side, options),
-    }
-}
-
-/// Grades each of `chapters` on its own, after building those that are there all at once (which
-/// is quicker than one by one). A chapter that cannot be graded costs its own points, never the
-/// others'.
-pub fn grade_each<'a>(
-    workbook: &Workbook,
-    chapters: &[&'a Chapter],
-    side: Side,
-    timeout: Duration,
-) -> Vec<Grading<'a>> {
-    if chapters.len() > 1 {
-        // A package that is missing would stop cargo before it builds anything.
-        let packages: Vec<&str> = chapters
-            .iter()
-            .map(|c| match side {
-                Side::Exercise => (c.exercise.as_str(), c.exercise_dir()),
-                Side::Solution => (c.solution.as_str(), c.solution_dir()),
-            })
-            .filter(|(_, dir)| workbook.root.join(dir).join("Cargo.toml").is_file())
-            .map(|(package, _)| package)
-            .collect();
-        cargo::warm(&workbook.root, &packages);
-    }
-    chapters
-        .iter()
-        .map(
-            |&chapter| match report::grade(workbook, chapter, side, timeout) {
-                Ok(report) => Grading {
-                    report,
-                    failure: None,
-                },
-                Err(error) => {
-                    let failure = format!("{error:#}");
-                    Grading {
-                        report: ChapterReport {
-                            chapter,
-                            side,
-                            graded: Graded::Broken(vec![format!(
-                                "the runner could not grade it: {failure}"
-                            )]),
-                            worth: worth(workbook, chapter),
-                        },
-                        failure: Some(failure),
-                    }
+        let timeout = self.limits.timeout();
+        if self.format == Format::Github {
+            let exported = exported_worth(workbook, &self.worth)?;
+            let chapters: Vec<&Chapter> = match &self.chapter {
+                Some(query) => vec![workbook.chapter(query)?],
+                None => workbook.chapters.iter().collect(),
+            };
+            let mut gradings = grading::grade_each(workbook, &chapters, side, timeout);
+            for grading in &mut gradings {
+                let report = &mut grading.report;
+                if let (Graded::Broken(_), Some(worth)) =
+                    (&report.graded, exported.get(&report.chapter.id))
+                {
+                    report.worth = *worth;
                 }
-            },
-        )
-        .collect()
+            }
+            return github::report(workbook, shell, &gradings, self.fail_unfinished);
+        }
+        let Some(query) = &self.chapter else {
+            return progress(workbook, shell, side, self.format, timeout);
+        };
+        let chapter = workbook.chapter(query)?;
+        let report = grading::grade(workbook, chapter, side, timeout)?;
+        if self.format == Format::Json {
+            let mut value = report::to_json(&report);
+            value["graded_with"] = graded_with(workbook, &[&report]);
+            shell.line(serde_json::to_string_pretty(&value)?);
+        } else {
+            report::print_chapter(shell, &report);
+            shell.line("");
+            report::print_score(shell, workbook, &report);
+        }
+        Ok(report.all_passed())
+    }
 }
 
 /// What `--worth` says chapters are worth, by chapter id, from `CHAPTER=POINTS` entries (`ch1=17`;
@@ -164,19 +122,15 @@ fn exported_worth(workbook: &Workbook, entries: &[String]) -> Result<BTreeMap<St
     Ok(worth)
 }
 
-/// The points `chapter` is worth, counted from its test file without compiling anything.
-fn worth(workbook: &Workbook, chapter: &Chapter) -> u32 {
-    let source =
-        std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default();
-    report::declared_tests(&source)
-        .iter()
-        .map(|name| chapter.points_for(name))
-        .sum()
-}
-
 /// Grades every chapter and prints a table of where the student stands.
-fn progress(workbook: &Workbook, shell: &mut Shell, side: Side, options: Options) -> Result<bool> {
-    let json = options.output == Output::Json;
+fn progress(
+    workbook: &Workbook,
+    shell: &Shell,
+    side: Side,
+    format: Format,
+    timeout: Duration,
+) -> Result<bool> {
+    let json = format == Format::Json;
     if !json {
         shell.status(
             Tone::Good,
@@ -185,7 +139,7 @@ fn progress(workbook: &Workbook, shell: &mut Shell, side: Side, options: Options
         );
     }
     let chapters: Vec<&Chapter> = workbook.chapters.iter().collect();
-    let reports: Vec<ChapterReport> = grade_each(workbook, &chapters, side, options.timeout)
+    let reports: Vec<ChapterReport> = grading::grade_each(workbook, &chapters, side, timeout)
         .into_iter()
         .map(|grading| grading.report)
         .collect();
@@ -211,13 +165,13 @@ fn progress(workbook: &Workbook, shell: &mut Shell, side: Side, options: Options
     for report in &reports {
         let chapter = report.chapter;
         let (tone, state, score) = match &report.graded {
-            Graded::Broken(_) => (Tone::Bad, "does not compile", "-".to_owned()),
+            Graded::Broken(_) => (Tone::Bad, "Does not compile", "-".to_owned()),
             Graded::Tests(tests) => {
                 let score = format!("{}/{}", report.passed(), tests.len());
                 match report.passed() {
-                    0 => (Tone::Pending, "not started", score),
-                    n if n == tests.len() => (Tone::Good, "done", score),
-                    _ => (Tone::Info, "in progress", score),
+                    0 => (Tone::Pending, "Not started", score),
+                    n if n == tests.len() => (Tone::Good, "Done", score),
+                    _ => (Tone::Info, "In progress", score),
                 }
             }
         };

@@ -39,7 +39,6 @@ use anyhow::{Context, Result, bail, ensure};
 use crate::cargo;
 use crate::files;
 use crate::git;
-use crate::report;
 use crate::shell::{self, Shell, Tone};
 use crate::workbook::{MANIFEST, Workbook, slash};
 
@@ -69,18 +68,31 @@ const LEFT_OUT: &[&str] = &[
     "CONTRIBUTING.md",
 ];
 
-pub struct Options<'a> {
-    /// The new folder for the copy.
-    pub destination: &'a Path,
-    /// Start a git repository in the copy, with everything in one first commit.
-    pub git: bool,
+/// For instructors: make a copy of the workbook for students, without the solutions, ready to be
+/// a GitHub Classroom template (with its own CI and autograding workflows).
+#[derive(clap::Args)]
+pub struct Args {
+    /// The new folder for the student copy (it must not exist, or be empty).
+    #[arg(long, value_name = "DIR")]
+    student: PathBuf,
+    /// Do not start a git repository in the copy.
+    #[arg(long)]
+    no_git: bool,
 }
 
-/// Runs `export`; true when the copy was made without warnings.
-pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
-    workbook.require_solutions("make another student copy")?;
+impl Args {
+    /// Runs `export`; true when the copy was made without warnings.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        workbook.require_solutions("make another student copy")?;
+        export(workbook, shell, &self.student, !self.no_git)
+    }
+}
+
+/// Makes the student copy in `destination`, with a git repository when `with_git`; true when it
+/// was made without warnings.
+fn export(workbook: &Workbook, shell: &Shell, destination: &Path, with_git: bool) -> Result<bool> {
     let root = &workbook.root;
-    let destination = prepare_destination(root, options.destination)?;
+    let destination = prepare_destination(root, destination)?;
 
     let left_out = |path: &Path| LEFT_OUT.iter().any(|left| path == Path::new(left));
     let mut files = files::list(root, &|path| files::is_build_output(path) || left_out(path))?;
@@ -161,7 +173,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     );
     warnings.extend(copy.problems());
 
-    if options.git {
+    if with_git {
         git::init_and_commit(
             &destination,
             "The workbook's exercises, tests and book (student copy)",
@@ -174,7 +186,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         );
     }
     for warning in &warnings {
-        shell.status(Tone::Bad, "warning", warning);
+        shell.status(Tone::Bad, "Warning", warning);
     }
     shell.status(
         Tone::Good,
@@ -462,11 +474,7 @@ fn write_workflows(workbook: &Workbook, destination: &Path) -> Result<()> {
     for chapter in &workbook.chapters {
         let tests = fs::read_to_string(workbook.root.join(chapter.tests_file()))
             .with_context(|| format!("cannot read {}", slash(&chapter.tests_file())))?;
-        let points: u32 = report::declared_tests(&tests)
-            .iter()
-            .map(|name| chapter.points_for(name))
-            .sum();
-        worth.push(format!("{}={points}", chapter.id));
+        worth.push(format!("{}={}", chapter.id, chapter.worth(&tests)));
     }
     let folder = destination.join(".github/workflows");
     fs::create_dir_all(&folder).context("cannot create .github/workflows/")?;

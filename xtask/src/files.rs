@@ -1,5 +1,6 @@
-//! Listing and copying folders with std alone: a backup before `reset`, the student copy of
-//! `export`, the snapshots that `watch` compares.
+//! Listing, copying and tidying folders with std alone: a backup before `reset`, the student
+//! copy of `export`, the snapshots that `watch` compares, the copies of a solution that `verify`
+//! mutates.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -65,4 +66,18 @@ pub fn copy(from: &Path, to: &Path, files: &[PathBuf]) -> Result<()> {
 /// True for a build-output folder, which is never copied, backed up or watched.
 pub fn is_build_output(path: &Path) -> bool {
     path.file_name().is_some_and(|name| name == "target")
+}
+
+/// Removes the folders of `file` (a path relative to `root`) that its removal left empty; a
+/// folder that still holds something stays, and so do the folders above it.
+pub fn remove_empty_folders(root: &Path, file: &Path) {
+    for folder in file
+        .ancestors()
+        .skip(1)
+        .filter(|f| !f.as_os_str().is_empty())
+    {
+        if fs::remove_dir(root.join(folder)).is_err() {
+            break;
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! Asking git, for the commands that must never lose a student's work (`reset`) and for a student
-//! copy's fresh history (`export`). Git is run as a program, as a person would run it.
+//! Asking git, for the commands that must never lose a student's work (`reset`, `update`), for
+//! a student copy's fresh history (`export`), and for reading students' repositories (`grade`,
+//! which does not trust them). Git is run as a program, as a person would run it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -9,16 +10,26 @@ use anyhow::{Context, Result, bail};
 use crate::workbook::slash;
 
 /// `git` in `folder`, reading nothing from the terminal.
-fn git(folder: &Path) -> Command {
+pub fn command(folder: &Path) -> Command {
     let mut command = Command::new("git");
     command.current_dir(folder).stdin(Stdio::null());
     command
 }
 
-/// Runs `git ARGS` in `folder` and returns what it printed, or an error with what it said.
-pub fn run(folder: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let output = git(folder)
-        .args(args)
+/// `git` in a repository that is not trusted (a student's, when grading): no hooks, no
+/// file-system monitor, no questions on the terminal.
+pub fn untrusted(folder: &Path) -> Command {
+    let mut command = command(folder);
+    command
+        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath="])
+        .env("GIT_TERMINAL_PROMPT", "0");
+    command
+}
+
+/// Runs `command`, a git command whose arguments are `args` (for the message), and returns what
+/// it printed, or an error with what git said.
+pub fn output(command: &mut Command, args: &[&str]) -> Result<Vec<u8>> {
+    let output = command
         .output()
         .context("cannot run git; is it installed (https://git-scm.com)?")?;
     if !output.status.success() {
@@ -31,9 +42,45 @@ pub fn run(folder: &Path, args: &[&str]) -> Result<Vec<u8>> {
     Ok(output.stdout)
 }
 
+/// Runs `git ARGS` in `folder` and returns what it printed, or an error with what it said.
+pub fn run(folder: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    output(command(folder).args(args), args)
+}
+
 /// Like [`run`], as text.
-fn run_text(folder: &Path, args: &[&str]) -> Result<String> {
+pub fn run_text(folder: &Path, args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&run(folder, args)?).into_owned())
+}
+
+/// Like [`run`], in a repository that is not trusted (see [`untrusted`]).
+pub fn run_untrusted(folder: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    output(untrusted(folder).args(args), args)
+}
+
+/// Clones the repository at `url` into the new folder `destination`, with git's `options`
+/// (`--bare`, `--depth 1`). Git may ask for a password on the terminal only when `prompt`.
+pub fn clone(url: &str, destination: &Path, options: &[&str], prompt: bool) -> Result<()> {
+    let mut command = Command::new("git");
+    command
+        .args(["clone", "--quiet"])
+        .args(options)
+        .arg("--")
+        .arg(url)
+        .arg(destination)
+        .stdin(Stdio::null());
+    if !prompt {
+        command.env("GIT_TERMINAL_PROMPT", "0");
+    }
+    output(&mut command, &["clone", url])?;
+    Ok(())
+}
+
+/// True for what git could clone: `https://…`, `ssh://…`, `file://…`, `git@host:path`.
+pub fn is_url(text: &str) -> bool {
+    text.contains("://")
+        || text
+            .split_once(':')
+            .is_some_and(|(host, _)| host.contains('@') && !host.contains('/'))
 }
 
 /// True when `folder` is inside a git working tree (and git is installed).
@@ -118,4 +165,24 @@ pub fn init_and_commit(folder: &Path, message: &str) -> Result<()> {
 /// The short form of a commit id, for messages.
 pub fn short(commit: &str) -> &str {
     &commit[..commit.len().min(10)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_told_from_folders() {
+        for url in [
+            "https://github.com/course/workbook-template",
+            "ssh://git@github.com/course/workbook-template.git",
+            "file:///srv/templates/workbook",
+            "git@github.com:course/workbook-template.git",
+        ] {
+            assert!(is_url(url), "{url}");
+        }
+        for folder in ["../workbook-student", "C:\\templates\\workbook", "v2"] {
+            assert!(!is_url(folder), "{folder}");
+        }
+    }
 }

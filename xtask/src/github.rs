@@ -26,8 +26,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::check::Grading;
-use crate::report::{self, ChapterReport, Graded, TestReport};
+use crate::grading::{ChapterReport, Graded, Grading, TestReport};
+use crate::report;
 use crate::shell::{Shell, Tone};
 use crate::verdict::Verdict;
 use crate::workbook::{Workbook, slash};
@@ -96,7 +96,7 @@ impl State {
 /// `fail_unfinished` and some test does not pass.
 pub fn report(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     gradings: &[Grading],
     fail_unfinished: bool,
 ) -> Result<bool> {
@@ -117,7 +117,7 @@ pub fn report(
             // Nothing was compiled: say why, not what a compiler would.
             (State::Missing | State::Ungraded, Graded::Broken(why)) => {
                 for why in why {
-                    shell.status(Tone::Bad, "not graded", why);
+                    shell.status(Tone::Bad, "Not graded", why);
                 }
             }
             _ => report::print_chapter(shell, report),
@@ -398,7 +398,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::report::Side;
+    use crate::grading::Side;
     use crate::workbook::Chapter;
 
     fn chapter(number: u32, title: &str) -> Chapter {

@@ -47,29 +47,48 @@ use serde_json::{Value, json};
 use crate::cache::Fingerprint;
 use crate::cargo;
 use crate::files;
+use crate::git;
+use crate::grading;
 use crate::owned;
 use crate::processes;
-use crate::report;
-use crate::sandbox::{Limits, Sandbox};
+use crate::sandbox::{self, Sandbox};
 use crate::shell::{Shell, Tone};
+use crate::source;
 use crate::workbook::{Chapter, MANIFEST, Workbook, slash};
 
-pub struct Options {
+/// For instructors: grade a class. Copies only each student's own code (the exercises' `src/`,
+/// never tests, manifest or build files) into a copy of this trusted workbook, grades it there,
+/// isolated where the system allows, and writes grades.csv, feedback per student and a class
+/// summary.
+#[derive(clap::Args)]
+pub struct Args {
     /// Students' repositories: folders, or git URLs.
-    pub students: Vec<String>,
-    /// A file of `name,folder-or-url` lines.
-    pub roster: Option<PathBuf>,
-    /// The trusted workbook (the current one when not given).
-    pub workbook: Option<PathBuf>,
-    /// Grade the last commit before this date (git's date syntax).
-    pub deadline: Option<String>,
-    pub out: PathBuf,
-    pub timeout: Duration,
-    /// Run students' code in the sandbox (when the system offers one).
-    pub isolate: bool,
-    pub limits: Limits,
-    /// How many students to grade at once, each in a copy of its own.
-    pub jobs: usize,
+    students: Vec<String>,
+    /// A file of `name,folder-or-url` lines (a `name,repository` header may open it).
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
+    /// The trusted workbook: this one when not given (or the exported student template).
+    #[arg(long, value_name = "DIR")]
+    workbook: Option<PathBuf>,
+    /// Grade each repository's last commit before this date (`2026-12-15 23:59`, in git's
+    /// date syntax). Commit dates are the students' to set.
+    #[arg(long, value_name = "DATE")]
+    deadline: Option<String>,
+    /// Where the grades, feedback and the shared build go.
+    #[arg(long, value_name = "DIR", default_value = "grades")]
+    out: PathBuf,
+    /// Run students' code without the sandbox, even where the system offers one.
+    #[arg(long)]
+    no_isolation: bool,
+    /// Processes and threads one student's build and tests may run at once.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_processes: u64,
+    /// How many students to grade at once, each in a copy of its own (the number of cores
+    /// when not given).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    #[command(flatten)]
+    limits: grading::Limits,
 }
 
 /// The most a student's file may weigh, and all of a student's files together.
@@ -121,213 +140,223 @@ struct Row {
     seconds: f64,
 }
 
-pub fn run(shell: &mut Shell, current: Option<&Workbook>, options: Options) -> Result<bool> {
-    let trusted = match &options.workbook {
-        Some(folder) => Workbook::load(&std::path::absolute(folder)?).with_context(|| {
+impl Args {
+    /// Grades the class, with the trusted workbook `--workbook` names, or else `current`, the
+    /// one it runs in (if any); true when every student could be graded.
+    pub fn run(self, current: Option<&Workbook>, shell: &Shell) -> Result<bool> {
+        let trusted = match &self.workbook {
+            Some(folder) => Workbook::load(&std::path::absolute(folder)?).with_context(|| {
+                format!(
+                    "{} is not a workbook (it has no readable {MANIFEST})",
+                    folder.display()
+                )
+            })?,
+            None => Workbook::load(
+                &current
+                    .context("run `grade` inside the trusted workbook, or name it with --workbook")?
+                    .root,
+            )?,
+        };
+        let problems = trusted.problems();
+        ensure!(
+            problems.is_empty(),
+            "the trusted workbook has problems of its own; fix them first:\n  {}",
+            problems.join("\n  ")
+        );
+        let students = roster(&self)?;
+        ensure!(
+            !students.is_empty(),
+            "no students to grade: name their repositories, or give --roster FILE"
+        );
+        for dir in ["feedback", "reports", "repos"] {
+            let dir = self.out.join(dir);
+            fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        // Resolved, so that messages show no `..`; on Windows `canonicalize` would give a `\\?\`
+        // path, which some tools refuse.
+        let out = if cfg!(windows) {
+            std::path::absolute(&self.out)?
+        } else {
+            fs::canonicalize(&self.out)?
+        };
+        // A copy of the runner's own program, so that a build of the runner while the class is
+        // graded (or Windows' lock on a running program) cannot pull it from under the runs.
+        let runner = out
+            .join("stage")
+            .join(format!("runner{}", std::env::consts::EXE_SUFFIX));
+        fs::create_dir_all(out.join("stage"))?;
+        let _ = fs::remove_file(&runner);
+        fs::copy(
+            std::env::current_exe().context("cannot find the runner's own program")?,
+            &runner,
+        )
+        .context("cannot copy the runner's program into the output folder")?;
+        let sandbox = if !self.no_isolation {
+            let limits = sandbox::Limits {
+                processes: self.max_processes,
+                ..sandbox::Limits::default()
+            };
+            Sandbox::probe(runner.clone(), limits)
+        } else {
+            Sandbox::none(runner.clone(), "isolation turned off (--no-isolation)")
+        };
+        for offer in &sandbox.offers {
+            shell.status(Tone::Good, "Isolating", offer);
+        }
+        for lack in &sandbox.lacks {
+            shell.status(Tone::Pending, "Warning", lack);
+        }
+
+        // The handed-out stubs: what the stage starts from, and what no student is flagged for.
+        let mut stubs = BTreeMap::new();
+        for chapter in &trusted.chapters {
+            for file in owned::students_files(&trusted.root, chapter)? {
+                let content = fs::read(trusted.root.join(&file))
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                stubs.insert(file, content);
+            }
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let jobs = self.jobs.unwrap_or(cores).clamp(1, students.len());
+        shell.status(
+            Tone::Info,
+            "Preparing",
             format!(
-                "{} is not a workbook (it has no readable {MANIFEST})",
-                folder.display()
-            )
-        })?,
-        None => Workbook::load(
-            &current
-                .context("run `grade` inside the trusted workbook, or name it with --workbook")?
-                .root,
-        )?,
-    };
-    let problems = trusted.problems();
-    ensure!(
-        problems.is_empty(),
-        "the trusted workbook has problems of its own; fix them first:\n  {}",
-        problems.join("\n  ")
-    );
-    let students = roster(&options)?;
-    ensure!(
-        !students.is_empty(),
-        "no students to grade: name their repositories, or give --roster FILE"
-    );
-    for dir in ["feedback", "reports", "repos"] {
-        let dir = options.out.join(dir);
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    // Resolved, so that messages show no `..`; on Windows `canonicalize` would give a `\\?\`
-    // path, which some tools refuse.
-    let out = if cfg!(windows) {
-        std::path::absolute(&options.out)?
-    } else {
-        fs::canonicalize(&options.out)?
-    };
-    // A copy of the runner's own program, so that a build of the runner while the class is
-    // graded (or Windows' lock on a running program) cannot pull it from under the runs.
-    let runner = out
-        .join("stage")
-        .join(format!("runner{}", std::env::consts::EXE_SUFFIX));
-    fs::create_dir_all(out.join("stage"))?;
-    let _ = fs::remove_file(&runner);
-    fs::copy(
-        std::env::current_exe().context("cannot find the runner's own program")?,
-        &runner,
-    )
-    .context("cannot copy the runner's program into the output folder")?;
-    let sandbox = if options.isolate {
-        Sandbox::probe(runner.clone(), options.limits)
-    } else {
-        Sandbox::none(runner.clone(), "isolation turned off (--no-isolation)")
-    };
-    for offer in &sandbox.offers {
-        shell.status(Tone::Good, "Isolating", offer);
-    }
-    for lack in &sandbox.lacks {
-        shell.status(Tone::Pending, "Warning", lack);
-    }
-
-    // The handed-out stubs: what the stage starts from, and what no student is flagged for.
-    let mut stubs = BTreeMap::new();
-    for chapter in &trusted.chapters {
-        for file in owned::students_files(&trusted.root, chapter)? {
-            let content = fs::read(trusted.root.join(&file))
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            stubs.insert(file, content);
+                "{jobs} cop{} of {} under {} (the first build takes a few minutes)",
+                if jobs == 1 { "y" } else { "ies" },
+                trusted.root.display(),
+                slash(&out.join("stage"))
+            ),
+        );
+        let mut stages = Vec::new();
+        for lane in 1..=jobs {
+            let stage = Stage::prepare(
+                &trusted,
+                &out.join("stage").join(format!("lane-{lane}")),
+                &stubs,
+            )?;
+            stage.warm()?;
+            stages.push(stage);
         }
-    }
-    let jobs = options.jobs.clamp(1, students.len());
-    shell.status(
-        Tone::Info,
-        "Preparing",
-        format!(
-            "{jobs} cop{} of {} under {} (the first build takes a few minutes)",
-            if jobs == 1 { "y" } else { "ies" },
-            trusted.root.display(),
-            slash(&out.join("stage"))
-        ),
-    );
-    let mut stages = Vec::new();
-    for lane in 1..=jobs {
-        let stage = Stage::prepare(
-            &trusted,
-            &out.join("stage").join(format!("lane-{lane}")),
-            &stubs,
-        )?;
-        stage.warm()?;
-        stages.push(stage);
-    }
 
-    let started = Instant::now();
-    let next = AtomicUsize::new(0);
-    let seen = Mutex::new(BTreeMap::new());
-    let (sender, receiver) = mpsc::channel();
-    let mut rows: Vec<(usize, Row)> = Vec::new();
-    let progress = std::io::stderr().is_terminal();
-    let shared = Shared {
-        trusted: &trusted,
-        students: &students,
-        out: &out,
-        stubs: &stubs,
-        sandbox: &sandbox,
-        deadline: options.deadline.as_deref(),
-        timeout: options.timeout,
-        seen: &seen,
-    };
-    thread::scope(|scope| -> Result<()> {
-        for stage in &mut stages {
-            let (sender, next, shared) = (sender.clone(), &next, &shared);
-            scope.spawn(move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(student) = shared.students.get(index) else {
-                        break;
-                    };
-                    let row = shared.grade_student(stage, student);
-                    if sender.send((index, row)).is_err() {
-                        break;
+        let started = Instant::now();
+        let next = AtomicUsize::new(0);
+        let seen = Mutex::new(BTreeMap::new());
+        let (sender, receiver) = mpsc::channel();
+        let mut rows: Vec<(usize, Row)> = Vec::new();
+        let progress = std::io::stderr().is_terminal();
+        let shared = Shared {
+            trusted: &trusted,
+            students: &students,
+            out: &out,
+            stubs: &stubs,
+            sandbox: &sandbox,
+            deadline: self.deadline.as_deref(),
+            timeout: self.limits.timeout(),
+            seen: &seen,
+        };
+        thread::scope(|scope| -> Result<()> {
+            for stage in &mut stages {
+                let (sender, next, shared) = (sender.clone(), &next, &shared);
+                scope.spawn(move || {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(student) = shared.students.get(index) else {
+                            break;
+                        };
+                        let row = shared.grade_student(stage, student);
+                        if sender.send((index, row)).is_err() {
+                            break;
+                        }
                     }
+                });
+            }
+            drop(sender);
+            if progress {
+                draw_progress(0, students.len());
+            }
+            for (index, row) in receiver {
+                if progress {
+                    eprint!("\r\x1b[2K");
                 }
-            });
-        }
-        drop(sender);
-        if progress {
-            draw_progress(0, students.len());
-        }
-        for (index, row) in receiver {
+                write_feedback(&out, &trusted, &row)?;
+                let (points, worth) = totals(&row);
+                let (tone, verb) = match (&row.error, row.flags.is_empty()) {
+                    (Some(_), _) => (Tone::Bad, "Failed"),
+                    (None, false) => (Tone::Pending, "Flagged"),
+                    (None, true) => (Tone::Good, "Graded"),
+                };
+                let detail = match &row.error {
+                    Some(error) => error.clone(),
+                    None if row.flags.is_empty() => format!("{points}/{worth} points"),
+                    None => format!(
+                        "{points}/{worth} points, {} thing(s) to look at in feedback/{}.md",
+                        row.flags.len(),
+                        row.name
+                    ),
+                };
+                shell.status(tone, verb, format!("{} · {detail}", row.name));
+                rows.push((index, row));
+                if progress {
+                    draw_progress(rows.len(), students.len());
+                }
+            }
             if progress {
                 eprint!("\r\x1b[2K");
             }
-            write_feedback(&out, &trusted, &row)?;
-            let (points, worth) = totals(&row);
-            let (tone, verb) = match (&row.error, row.flags.is_empty()) {
-                (Some(_), _) => (Tone::Bad, "Failed"),
-                (None, false) => (Tone::Pending, "Flagged"),
-                (None, true) => (Tone::Good, "Graded"),
-            };
-            let detail = match &row.error {
-                Some(error) => error.clone(),
-                None if row.flags.is_empty() => format!("{points}/{worth} points"),
-                None => format!(
-                    "{points}/{worth} points, {} thing(s) to look at in feedback/{}.md",
-                    row.flags.len(),
-                    row.name
-                ),
-            };
-            shell.status(tone, verb, format!("{} · {detail}", row.name));
-            rows.push((index, row));
-            if progress {
-                draw_progress(rows.len(), students.len());
-            }
-        }
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
-        Ok(())
-    })?;
-    rows.sort_by_key(|(index, _)| *index);
-    let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
+            Ok(())
+        })?;
+        rows.sort_by_key(|(index, _)| *index);
+        let rows: Vec<Row> = rows.into_iter().map(|(_, row)| row).collect();
 
-    // Students' code can reach the trusted workbook itself (files are not isolated): the grades
-    // were counted from what was read before any of it ran, but the instructor must know.
-    let changed: Vec<String> = stages[0]
-        .trusted
-        .iter()
-        .filter(|(file, content)| {
-            fs::read(trusted.root.join(file)).ok().as_deref() != Some(content.as_slice())
-                && file.as_path() != Path::new(LOCK_FILE)
-        })
-        .map(|(file, _)| slash(file))
-        .collect();
-    if !changed.is_empty() {
+        // Students' code can reach the trusted workbook itself (files are not isolated): the grades
+        // were counted from what was read before any of it ran, but the instructor must know.
+        let changed: Vec<String> = stages[0]
+            .trusted
+            .iter()
+            .filter(|(file, content)| {
+                fs::read(trusted.root.join(file)).ok().as_deref() != Some(content.as_slice())
+                    && file.as_path() != Path::new(LOCK_FILE)
+            })
+            .map(|(file, _)| slash(file))
+            .collect();
+        if !changed.is_empty() {
+            shell.status(
+                Tone::Bad,
+                "Warning",
+                format!(
+                    "{} changed while the class was graded (the grades used the versions read \
+                     before): {}; see `git diff` there, and grade with --out outside it, or in a \
+                     container",
+                    trusted.root.display(),
+                    changed.join(", ")
+                ),
+            );
+        }
+
+        fs::write(out.join("grades.csv"), csv(&trusted, &rows))
+            .context("cannot write grades.csv")?;
+        fs::write(out.join("summary.md"), summary(&trusted, &rows))
+            .context("cannot write summary.md")?;
+        let elapsed = started.elapsed().as_secs_f64();
         shell.status(
-            Tone::Bad,
-            "Warning",
+            Tone::Good,
+            "Finished",
             format!(
-                "{} changed while the class was graded (the grades used the versions read \
-                 before): {}; see `git diff` there, and grade with --out outside it, or in a \
-                 container",
-                trusted.root.display(),
-                changed.join(", ")
+                "{} student{} in {elapsed:.0} s ({:.1} s each): {}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                elapsed / rows.len().max(1) as f64,
+                slash(&out.join("grades.csv"))
             ),
         );
+        shell.note(format!(
+            "feedback per student in {}, the class in {}",
+            slash(&out.join("feedback")),
+            slash(&out.join("summary.md"))
+        ));
+        Ok(rows.iter().all(|row| row.error.is_none()))
     }
-
-    fs::write(out.join("grades.csv"), csv(&trusted, &rows)).context("cannot write grades.csv")?;
-    fs::write(out.join("summary.md"), summary(&trusted, &rows))
-        .context("cannot write summary.md")?;
-    let elapsed = started.elapsed().as_secs_f64();
-    shell.status(
-        Tone::Good,
-        "Finished",
-        format!(
-            "{} student{} in {elapsed:.0} s ({:.1} s each): {}",
-            rows.len(),
-            if rows.len() == 1 { "" } else { "s" },
-            elapsed / rows.len().max(1) as f64,
-            slash(&out.join("grades.csv"))
-        ),
-    );
-    shell.note(format!(
-        "feedback per student in {}, the class in {}",
-        slash(&out.join("feedback")),
-        slash(&out.join("summary.md"))
-    ));
-    Ok(rows.iter().all(|row| row.error.is_none()))
 }
 
 fn draw_progress(done: usize, count: usize) {
@@ -385,7 +414,7 @@ impl Shared<'_> {
 
 /// The students named on the command line and in the roster, with names fit for file names and
 /// all different.
-fn roster(options: &Options) -> Result<Vec<Student>> {
+fn roster(options: &Args) -> Result<Vec<Student>> {
     let mut students = Vec::new();
     for location in &options.students {
         let name = location
@@ -419,7 +448,7 @@ fn roster(options: &Options) -> Result<Vec<Student>> {
             if number == 0 && name.eq_ignore_ascii_case("name") {
                 continue; // a header
             }
-            let location = if is_url(location) || Path::new(location).is_absolute() {
+            let location = if git::is_url(location) || Path::new(location).is_absolute() {
                 location.to_owned()
             } else {
                 base.join(location).to_string_lossy().into_owned()
@@ -461,36 +490,6 @@ fn file_name(name: &str) -> String {
     cleaned.trim_start_matches('.').to_owned()
 }
 
-fn is_url(location: &str) -> bool {
-    location.contains("://") || location.starts_with("git@")
-}
-
-/// Git in a student's repository, which the grader does not trust: no hooks, no file-system
-/// monitor, no questions on the terminal.
-fn untrusted_git(folder: &Path) -> Command {
-    let mut command = Command::new("git");
-    command
-        .current_dir(folder)
-        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath="])
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .stdin(Stdio::null());
-    command
-}
-
-fn git_out(folder: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let output = untrusted_git(folder)
-        .args(args)
-        .output()
-        .context("cannot run git; is it installed?")?;
-    ensure!(
-        output.status.success(),
-        "`git {}` failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    Ok(output.stdout)
-}
-
 /// Reads a student's work: the student's files of every chapter, at the right commit.
 fn snapshot(
     trusted: &Workbook,
@@ -499,22 +498,11 @@ fn snapshot(
     deadline: Option<&str>,
     stubs: &BTreeMap<PathBuf, Vec<u8>>,
 ) -> Result<Snapshot> {
-    let folder = if is_url(&student.location) {
+    let folder = if git::is_url(&student.location) {
         let clone = out.join("repos").join(format!("{}.git", student.name));
         let _ = fs::remove_dir_all(&clone);
-        let output = Command::new("git")
-            .args(["clone", "--bare", "--quiet", &student.location])
-            .arg(&clone)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .stdin(Stdio::null())
-            .output()
-            .context("cannot run git; is it installed?")?;
-        ensure!(
-            output.status.success(),
-            "cannot clone {}: {}",
-            student.location,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        git::clone(&student.location, &clone, &["--bare"], false)
+            .with_context(|| format!("cannot clone {}", student.location))?;
         clone
     } else {
         let folder = PathBuf::from(&student.location);
@@ -522,7 +510,7 @@ fn snapshot(
         folder
     };
     let is_git = folder.join(".git").exists()
-        || (is_url(&student.location) && folder.join("HEAD").is_file());
+        || (git::is_url(&student.location) && folder.join("HEAD").is_file());
     let mut snapshot = if is_git {
         from_git(trusted, &folder, deadline)?
     } else {
@@ -541,16 +529,16 @@ fn from_git(trusted: &Workbook, folder: &Path, deadline: Option<&str>) -> Result
     let commit = match deadline {
         Some(date) => {
             let before = format!("--before={date}");
-            let found = git_out(folder, &["rev-list", "-1", &before, "HEAD"])?;
+            let found = git::run_untrusted(folder, &["rev-list", "-1", &before, "HEAD"])?;
             let commit = String::from_utf8_lossy(&found).trim().to_owned();
             ensure!(!commit.is_empty(), "no commit before the deadline ({date})");
             commit
         }
-        None => String::from_utf8_lossy(&git_out(folder, &["rev-parse", "HEAD"])?)
+        None => String::from_utf8_lossy(&git::run_untrusted(folder, &["rev-parse", "HEAD"])?)
             .trim()
             .to_owned(),
     };
-    let listing = git_out(folder, &["ls-tree", "-r", "-l", "-z", &commit])?;
+    let listing = git::run_untrusted(folder, &["ls-tree", "-r", "-l", "-z", &commit])?;
     let mut snapshot = Snapshot {
         commit: Some(commit),
         chapters: BTreeMap::new(),
@@ -568,7 +556,7 @@ fn from_git(trusted: &Workbook, folder: &Path, deadline: Option<&str>) -> Result
         };
         let path = PathBuf::from(path);
         note_foreign(trusted, &path, &mut snapshot.flags, || {
-            git_out(folder, &["cat-file", "blob", object]).unwrap_or_default()
+            git::run_untrusted(folder, &["cat-file", "blob", object]).unwrap_or_default()
         });
         let Some(chapter) = trusted
             .chapters
@@ -594,7 +582,7 @@ fn from_git(trusted: &Workbook, folder: &Path, deadline: Option<&str>) -> Result
             continue;
         }
         total += size;
-        let content = git_out(folder, &["cat-file", "blob", object])?;
+        let content = git::run_untrusted(folder, &["cat-file", "blob", object])?;
         snapshot
             .chapters
             .entry(chapter.id.clone())
@@ -691,25 +679,8 @@ fn note_foreign(
     }
 }
 
-/// Code that can fool or escape a grader, flagged for the instructor to look at: never decided.
-const SUSPICIOUS: [(&str, &str); 8] = [
-    (
-        "process::exit",
-        "ends the test program, so its tests cannot report",
-    ),
-    (
-        "process::abort",
-        "ends the test program, so its tests cannot report",
-    ),
-    ("#[path", "compiles a file from elsewhere"),
-    ("include!(", "compiles text from another file"),
-    ("test result:", "prints what looks like libtest's summary"),
-    ("... ok", "prints what looks like a passing test"),
-    ("Command::new", "starts other programs"),
-    ("extern \"C\"", "calls foreign code"),
-];
-
-/// Flags the suspicious lines of a student's files, but for those the handed-out stub has too.
+/// Flags the suspicious lines of a student's files (see [`source::suspicious_lines`]), but for
+/// those the handed-out stub has too.
 fn suspicious(snapshot: &mut Snapshot, stubs: &BTreeMap<PathBuf, Vec<u8>>) {
     for files in snapshot.chapters.values() {
         for (path, content) in files {
@@ -724,27 +695,15 @@ fn suspicious(snapshot: &mut Snapshot, stubs: &BTreeMap<PathBuf, Vec<u8>>) {
                 let c = c.as_os_str();
                 c == "programs" || c == "bin"
             });
-            for (number, line) in text.lines().enumerate() {
+            for (number, line, why) in source::suspicious_lines(&text, program) {
                 if handed_out.contains(line.trim()) {
                     continue;
                 }
-                let code = line.split("//").next().unwrap_or("");
-                let mut hits: Vec<&str> = SUSPICIOUS
-                    .iter()
-                    .filter(|(pattern, _)| line.contains(pattern))
-                    .map(|(_, why)| *why)
-                    .collect();
-                if !program && code.contains("stdout()") {
-                    hits.push("writes to stdout around libtest's capture");
-                }
-                for why in hits {
-                    snapshot.flags.push(format!(
-                        "{}:{}: `{}`: {why}",
-                        slash(path),
-                        number + 1,
-                        line.trim().chars().take(80).collect::<String>()
-                    ));
-                }
+                snapshot.flags.push(format!(
+                    "{}:{number}: `{}`: {why}",
+                    slash(path),
+                    line.trim().chars().take(80).collect::<String>()
+                ));
             }
         }
     }
@@ -808,14 +767,7 @@ impl Stage {
                 .get(&chapter.tests_file())
                 .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
                 .unwrap_or_default();
-            let list = report::declared_tests(&tests)
-                .into_iter()
-                .map(|name| {
-                    let points = chapter.points_for(&name);
-                    (name, points)
-                })
-                .collect();
-            worth.insert(chapter.id.clone(), list);
+            worth.insert(chapter.id.clone(), chapter.tests_with_points(&tests));
         }
         let mut stage = Stage {
             root,
@@ -1103,9 +1055,7 @@ impl Stage {
 fn fingerprint(files: &BTreeMap<PathBuf, Vec<u8>>) -> String {
     let mut print = Fingerprint::new();
     for (path, content) in files {
-        print.add(slash(path).as_bytes());
-        print.add(&(content.len() as u64).to_le_bytes());
-        print.add(content);
+        print.add_named(path, content);
     }
     print.hex()
 }

@@ -18,145 +18,161 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use crate::shell::{self, Shell, Tone};
+use crate::shell::{self, Shell, Tone, and_list};
+use crate::source::{self, Declared};
 use crate::workbook::{Chapter, Workbook, slash};
 
-/// Runs `hint`; always "successful": a hint is not a verdict.
-pub fn run(
-    workbook: &Workbook,
-    shell: &mut Shell,
-    query: &str,
-    function: Option<&str>,
+/// Show the next hint for a chapter (one more each time you ask), or the next hint about one of
+/// its functions.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The chapter: `ch3`, `3`, `ch03` or its name.
+    chapter: String,
+    /// Only the hints about this function or type of the exercise (`next_line`, `pool`,
+    /// `Pool::new`), one at a time, apart from the chapter's.
+    function: Option<String>,
+    /// Show every hint at once.
+    #[arg(long)]
     all: bool,
+    /// Forget which hints you have seen, and start from the first again: the chapter's and
+    /// every function's, or only the function's when one is given.
+    #[arg(long, conflicts_with = "all")]
     reset: bool,
-) -> Result<bool> {
-    let chapter = workbook.chapter(query)?;
-    let state = State::path(workbook);
-    let mut seen = State::read(&state);
+}
 
-    // The hints to go through, by their index in the chapter's list, and where progress is kept.
-    let (hints, key, topic): (Vec<usize>, String, Option<Topic>) = match function {
-        None => ((0..chapter.hints.len()).collect(), chapter.id.clone(), None),
-        Some(function) => {
-            let declared = Declared::read(&workbook.root.join(chapter.exercise_dir()).join("src"));
-            let topic = topic(chapter, &declared, function)?;
-            let hints = topic.hints.clone();
-            (hints, format!("{}:{}", chapter.id, topic.name), Some(topic))
-        }
-    };
-    let total = hints.len();
-    let about = topic
-        .as_ref()
-        .map(|t| format!(" about `{}`", t.name))
-        .unwrap_or_default();
-    let again = match &topic {
-        None => format!("cargo xtask hint {}", chapter.id),
-        Some(_) => format!(
-            "cargo xtask hint {} {}",
-            chapter.id,
-            function.unwrap_or_default()
-        ),
-    };
+impl Args {
+    /// Runs `hint`; always "successful": a hint is not a verdict.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        let chapter = workbook.chapter(&self.chapter)?;
+        let state = State::path(workbook);
+        let mut seen = State::read(&state);
 
-    if reset {
-        let mut message = format!(
-            "the next hint{about} for {} is hint 1 of {total}",
-            chapter.id
-        );
-        if topic.is_none() {
-            // The chapter starts over with every function's hints.
-            let prefix = format!("{}:", chapter.id);
-            seen.retain(|key, _| !key.starts_with(&prefix));
-            message.push_str(", for each function too");
-        }
-        seen.remove(&key);
-        State::write(&state, &seen)?;
-        shell.status(Tone::Good, "Reset", message);
-        return Ok(true);
-    }
-
-    if let Some(topic) = &topic {
-        let numbers = |hints: &[usize]| {
-            let numbers: Vec<String> = hints.iter().map(|i| (i + 1).to_string()).collect();
-            and_list(&numbers)
-        };
-        shell.status(
-            Tone::Info,
-            "Hints",
-            format!(
-                "{total} of {}'s {} hints {} about `{}` ({} {})",
-                chapter.id,
-                chapter.hints.len(),
-                if total == 1 { "is" } else { "are" },
-                topic.name,
-                if total == 1 { "hint" } else { "hints" },
-                numbers(&topic.hints)
-            ),
-        );
-        if !topic.general.is_empty() {
-            let (hints, name, they) = if topic.general.len() == 1 {
-                ("hint", "names", "it comes")
-            } else {
-                ("hints", "name", "they come")
+        // The hints to go through, by their index in the chapter's list, and where progress is kept.
+        let (hints, key, topic): (Vec<usize>, String, Option<Topic>) =
+            match self.function.as_deref() {
+                None => ((0..chapter.hints.len()).collect(), chapter.id.clone(), None),
+                Some(function) => {
+                    let declared =
+                        Declared::read(&workbook.root.join(chapter.exercise_dir()).join("src"));
+                    let topic = topic(chapter, &declared, function)?;
+                    let hints = topic.hints.clone();
+                    (hints, format!("{}:{}", chapter.id, topic.name), Some(topic))
+                }
             };
-            shell.note(format!(
-                "({hints} {} {name} none of the exercise's functions: {they} only in the \
-                 chapter's order, `cargo xtask hint {}`)",
-                numbers(&topic.general),
+        let total = hints.len();
+        let about = topic
+            .as_ref()
+            .map(|t| format!(" about `{}`", t.name))
+            .unwrap_or_default();
+        let again = match &topic {
+            None => format!("cargo xtask hint {}", chapter.id),
+            Some(_) => format!(
+                "cargo xtask hint {} {}",
+                chapter.id,
+                self.function.as_deref().unwrap_or_default()
+            ),
+        };
+
+        if self.reset {
+            let mut message = format!(
+                "the next hint{about} for {} is hint 1 of {total}",
                 chapter.id
-            ));
+            );
+            if topic.is_none() {
+                // The chapter starts over with every function's hints.
+                let prefix = format!("{}:", chapter.id);
+                seen.retain(|key, _| !key.starts_with(&prefix));
+                message.push_str(", for each function too");
+            }
+            seen.remove(&key);
+            State::write(&state, &seen)?;
+            shell.status(Tone::Good, "Reset", message);
+            return Ok(true);
         }
-    }
-    let shown = if all {
-        total
-    } else {
-        (seen.get(&key).copied().unwrap_or(0) + 1).min(total)
-    };
-    for (position, index) in hints.iter().enumerate().take(shown) {
-        let hint = &chapter.hints[*index];
-        let label = format!("Hint {}/{total}", position + 1);
-        // Hints already seen are repeated, dimmed, so the newest one stands out.
-        if position + 1 < shown && !all {
+
+        if let Some(topic) = &topic {
+            let numbers = |hints: &[usize]| {
+                let numbers: Vec<String> = hints.iter().map(|i| (i + 1).to_string()).collect();
+                and_list(&numbers)
+            };
             shell.status(
                 Tone::Info,
-                &label,
-                shell::dim(hint.trim().lines().next().unwrap_or_default()),
+                "Hints",
+                format!(
+                    "{total} of {}'s {} hints {} about `{}` ({} {})",
+                    chapter.id,
+                    chapter.hints.len(),
+                    if total == 1 { "is" } else { "are" },
+                    topic.name,
+                    if total == 1 { "hint" } else { "hints" },
+                    numbers(&topic.hints)
+                ),
+            );
+            if !topic.general.is_empty() {
+                let (hints, name, they) = if topic.general.len() == 1 {
+                    ("hint", "names", "it comes")
+                } else {
+                    ("hints", "name", "they come")
+                };
+                shell.note(format!(
+                    "({hints} {} {name} none of the exercise's functions: {they} only in the \
+                     chapter's order, `cargo xtask hint {}`)",
+                    numbers(&topic.general),
+                    chapter.id
+                ));
+            }
+        }
+        let shown = if self.all {
+            total
+        } else {
+            (seen.get(&key).copied().unwrap_or(0) + 1).min(total)
+        };
+        for (position, index) in hints.iter().enumerate().take(shown) {
+            let hint = &chapter.hints[*index];
+            let label = format!("Hint {}/{total}", position + 1);
+            // Hints already seen are repeated, dimmed, so the newest one stands out.
+            if position + 1 < shown && !self.all {
+                shell.status(
+                    Tone::Info,
+                    &label,
+                    shell::dim(hint.trim().lines().next().unwrap_or_default()),
+                );
+            } else {
+                let mut lines = hint.trim().lines();
+                shell.status(Tone::Pending, &label, lines.next().unwrap_or_default());
+                shell.detail(lines.collect::<Vec<_>>().join("\n"));
+            }
+        }
+        shell.line("");
+        if shown < total {
+            shell.status(
+                Tone::Info,
+                "More",
+                format!(
+                    "{} again shows the next hint{about}",
+                    shell::command(&again)
+                ),
             );
         } else {
-            let mut lines = hint.trim().lines();
-            shell.status(Tone::Pending, &label, lines.next().unwrap_or_default());
-            shell.detail(lines.collect::<Vec<_>>().join("\n"));
+            shell.status(
+                Tone::Info,
+                "Last",
+                format!(
+                    "that was every hint{about}; the chapter itself is {}",
+                    slash(&chapter.book_page())
+                ),
+            );
         }
+        if !self.all {
+            seen.insert(key, shown);
+            State::write(&state, &seen)?;
+        }
+        Ok(true)
     }
-    shell.line("");
-    if shown < total {
-        shell.status(
-            Tone::Info,
-            "More",
-            format!(
-                "{} again shows the next hint{about}",
-                shell::command(&again)
-            ),
-        );
-    } else {
-        shell.status(
-            Tone::Info,
-            "Last",
-            format!(
-                "that was every hint{about}; the chapter itself is {}",
-                slash(&chapter.book_page())
-            ),
-        );
-    }
-    if !all {
-        seen.insert(key, shown);
-        State::write(&state, &seen)?;
-    }
-    Ok(true)
 }
 
 /// What a student asked about, and the hints about it.
@@ -173,7 +189,11 @@ struct Topic {
 /// The topic `query` names (`pool`, `Pool::new`, `next_line`, in any case), or an error that
 /// lists what the hints are about.
 fn topic(chapter: &Chapter, declared: &Declared, query: &str) -> Result<Topic> {
-    let mentions: Vec<Vec<Vec<String>>> = chapter.hints.iter().map(|h| mentions(h)).collect();
+    let mentions: Vec<Vec<Vec<String>>> = chapter
+        .hints
+        .iter()
+        .map(|h| source::code_paths(h))
+        .collect();
     let about = |patterns: &[Pattern]| -> Vec<usize> {
         (0..chapter.hints.len())
             .filter(|&i| {
@@ -183,7 +203,7 @@ fn topic(chapter: &Chapter, declared: &Declared, query: &str) -> Result<Topic> {
             })
             .collect()
     };
-    let candidates = declared.names();
+    let candidates = names(declared);
     let with_hints: Vec<&String> = candidates
         .iter()
         .filter(|c| c.listed && !about(&c.patterns).is_empty())
@@ -237,45 +257,6 @@ fn topic(chapter: &Chapter, declared: &Declared, query: &str) -> Result<Topic> {
     })
 }
 
-/// The paths a hint names at the start of its code spans: `` `Pool::new(threads, queue)` `` names
-/// `["Pool", "new"]`; `` `self.jobs.take()` `` and `` `let x = y` `` name nothing.
-fn mentions(hint: &str) -> Vec<Vec<String>> {
-    hint.split('`')
-        .skip(1)
-        .step_by(2)
-        .filter_map(head_path)
-        .collect()
-}
-
-/// The path at the start of a code span, if the span starts with one that is not followed by a
-/// field access, a method call, or anything else that makes it code using the name.
-fn head_path(span: &str) -> Option<Vec<String>> {
-    let mut rest = span.trim().trim_start_matches('&');
-    let mut path = Vec::new();
-    loop {
-        let end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        let word = &rest[..end];
-        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_digit()) {
-            return None;
-        }
-        path.push(word.to_owned());
-        rest = &rest[end..];
-        match rest.strip_prefix("::") {
-            Some(more) if more.starts_with('<') => break,
-            Some(more) => rest = more,
-            None => break,
-        }
-    }
-    let keyword = [
-        "let", "for", "while", "if", "match", "loop", "fn", "impl", "return", "mut",
-    ]
-    .contains(&path[0].as_str());
-    let ends_well = rest.is_empty() || rest.starts_with(['(', '<', '!', '[', '{']);
-    (ends_well && !keyword).then_some(path)
-}
-
 /// How a topic is recognised in a hint's paths.
 #[derive(Debug)]
 enum Pattern {
@@ -299,145 +280,59 @@ impl Pattern {
     }
 }
 
-/// The names an exercise declares, read from its sources without compiling them.
-#[derive(Debug, Default, PartialEq, Eq)]
-struct Declared {
-    /// `struct`, `enum`, `trait` and `type` names, in order.
-    types: Vec<String>,
-    /// Functions outside any `impl`, in order.
-    functions: Vec<String>,
-    /// `(type, method)` for every `fn` directly inside an `impl` block, in order.
-    methods: Vec<(String, String)>,
-}
-
-impl Declared {
-    /// The names in every `.rs` file under `src` but the tests.
-    fn read(src: &Path) -> Declared {
-        let mut declared = Declared::default();
-        let mut files: Vec<PathBuf> = fs::read_dir(src)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|e| e == "rs"))
-            .filter(|path| !path.ends_with("tests.rs"))
-            .collect();
-        // `lib.rs` first, for the order in which the names are listed.
-        files.sort_by_key(|path| (!path.ends_with("lib.rs"), path.clone()));
-        for file in files {
-            declared.scan(&fs::read_to_string(file).unwrap_or_default());
-        }
-        declared
-    }
-
-    fn scan(&mut self, source: &str) {
-        let tokens = tokens(source);
-        // The `impl` blocks we are in, by the depth of their `{`.
-        let mut impls: Vec<(usize, String)> = Vec::new();
-        let mut depth: usize = 0;
-        let mut at = 0;
-        while at < tokens.len() {
-            match tokens[at].as_str() {
-                "{" => depth += 1,
-                "}" => {
-                    depth = depth.saturating_sub(1);
-                    // The blocks that this brace closed.
-                    impls.retain(|(level, _)| *level < depth);
-                }
-                // An `impl` item, not `impl Trait` in a signature (`job: impl FnOnce()`).
-                "impl"
-                    if at == 0
-                        || ["}", ";", "{", "]", "unsafe"].contains(&tokens[at - 1].as_str()) =>
-                {
-                    let header_end = tokens[at..]
-                        .iter()
-                        .position(|t| t == "{" || t == ";")
-                        .map_or(tokens.len(), |n| at + n);
-                    let is_block = tokens.get(header_end).is_some_and(|t| t == "{");
-                    if let Some(owner) =
-                        impl_owner(&tokens[at + 1..header_end]).filter(|_| is_block)
-                    {
-                        impls.push((depth, owner));
-                    }
-                    at = header_end;
-                    continue;
-                }
-                "fn" => {
-                    if let Some(name) = tokens.get(at + 1).filter(|t| is_identifier(t)) {
-                        match impls.last() {
-                            Some((level, owner)) if *level + 1 == depth => {
-                                push_new(&mut self.methods, (owner.clone(), name.clone()));
-                            }
-                            None if depth == 0 => push_new(&mut self.functions, name.clone()),
-                            _ => {}
-                        }
-                    }
-                }
-                "struct" | "enum" | "trait" | "type" if depth == 0 => {
-                    if let Some(name) = tokens.get(at + 1).filter(|t| is_identifier(t)) {
-                        push_new(&mut self.types, name.clone());
-                    }
-                }
-                _ => {}
-            }
-            at += 1;
-        }
-    }
-
-    /// Every name a student may ask about: types, functions, then methods as `Type::name` (also
-    /// answering to `name` when no other type or function has one of that name), and then, for a
-    /// method name several types have (`new`), that name alone for all of them, unlisted.
-    fn names(&self) -> Vec<Name> {
-        let unique = |name: &str| {
-            self.methods.iter().filter(|(_, m)| m == name).count() == 1
-                && !self.functions.iter().any(|f| f == name)
-        };
-        let mut names = Vec::new();
-        for owner in &self.types {
-            let mut patterns = vec![Pattern::Head(owner.clone())];
-            for (_, method) in self.methods.iter().filter(|(o, _)| o == owner) {
-                patterns.push(Pattern::Method(owner.clone(), method.clone()));
-                if unique(method) {
-                    patterns.push(Pattern::Whole(method.clone()));
-                }
-            }
-            names.push(Name::listed(owner, patterns));
-        }
-        for function in &self.functions {
-            names.push(Name::listed(
-                function,
-                vec![Pattern::Whole(function.clone())],
-            ));
-        }
-        for (owner, method) in &self.methods {
-            let mut patterns = vec![Pattern::Method(owner.clone(), method.clone())];
-            let mut name = Name::listed(&format!("{owner}::{method}"), Vec::new());
+/// Every name a student may ask about: types, functions, then methods as `Type::name` (also
+/// answering to `name` when no other type or function has one of that name), and then, for a
+/// method name several types have (`new`), that name alone for all of them, unlisted.
+fn names(declared: &Declared) -> Vec<Name> {
+    let unique = |name: &str| {
+        declared.methods.iter().filter(|(_, m)| m == name).count() == 1
+            && !declared.functions.iter().any(|f| f == name)
+    };
+    let mut names = Vec::new();
+    for owner in &declared.types {
+        let mut patterns = vec![Pattern::Head(owner.clone())];
+        for (_, method) in declared.methods.iter().filter(|(o, _)| o == owner) {
+            patterns.push(Pattern::Method(owner.clone(), method.clone()));
             if unique(method) {
                 patterns.push(Pattern::Whole(method.clone()));
-                name.alias = Some(method.clone());
-            }
-            name.patterns = patterns;
-            names.push(name);
-        }
-        for (_, method) in &self.methods {
-            if !unique(method) && !names.iter().any(|n| n.name == *method) {
-                let patterns = self
-                    .methods
-                    .iter()
-                    .filter(|(_, m)| m == method)
-                    .map(|(o, m)| Pattern::Method(o.clone(), m.clone()))
-                    .chain([Pattern::Whole(method.clone())])
-                    .collect();
-                names.push(Name {
-                    name: method.clone(),
-                    alias: None,
-                    patterns,
-                    listed: false,
-                });
             }
         }
-        names
+        names.push(Name::listed(owner, patterns));
     }
+    for function in &declared.functions {
+        names.push(Name::listed(
+            function,
+            vec![Pattern::Whole(function.clone())],
+        ));
+    }
+    for (owner, method) in &declared.methods {
+        let mut patterns = vec![Pattern::Method(owner.clone(), method.clone())];
+        let mut name = Name::listed(&format!("{owner}::{method}"), Vec::new());
+        if unique(method) {
+            patterns.push(Pattern::Whole(method.clone()));
+            name.alias = Some(method.clone());
+        }
+        name.patterns = patterns;
+        names.push(name);
+    }
+    for (_, method) in &declared.methods {
+        if !unique(method) && !names.iter().any(|n| n.name == *method) {
+            let patterns = declared
+                .methods
+                .iter()
+                .filter(|(_, m)| m == method)
+                .map(|(o, m)| Pattern::Method(o.clone(), m.clone()))
+                .chain([Pattern::Whole(method.clone())])
+                .collect();
+            names.push(Name {
+                name: method.clone(),
+                alias: None,
+                patterns,
+                listed: false,
+            });
+        }
+    }
+    names
 }
 
 /// A name a student may ask about.
@@ -472,135 +367,6 @@ impl Name {
             }
         };
         same(&self.name) || self.alias.as_deref().is_some_and(same)
-    }
-}
-
-fn push_new<T: PartialEq>(list: &mut Vec<T>, item: T) {
-    if !list.contains(&item) {
-        list.push(item);
-    }
-}
-
-fn is_identifier(token: &str) -> bool {
-    token.starts_with(|c: char| c.is_alphabetic() || c == '_')
-}
-
-/// The type an `impl` header is for: `Pool` in `impl Pool`, `impl Drop for Pool` and
-/// `impl<W: Write> Registry<W>`.
-fn impl_owner(header: &[String]) -> Option<String> {
-    // Past the impl's own generics.
-    let mut at = 0;
-    if header.first().is_some_and(|t| t == "<") {
-        let mut angle = 0;
-        while at < header.len() {
-            match header[at].as_str() {
-                "<" => angle += 1,
-                ">" => angle -= 1,
-                _ => {}
-            }
-            at += 1;
-            if angle == 0 {
-                break;
-            }
-        }
-    }
-    let rest = &header[at..];
-    let after_for = rest.iter().position(|t| t == "for").map_or(0, |n| n + 1);
-    // The last part of the path before its generics: `fmt::Display` is `Display`.
-    let mut owner = None;
-    for token in &rest[after_for..] {
-        match token.as_str() {
-            "::" => {}
-            "<" | "{" | "where" => break,
-            word if is_identifier(word) => owner = Some(word.to_owned()),
-            _ => break,
-        }
-    }
-    owner
-}
-
-/// Rust source as tokens: identifiers, `::`, `->` and single punctuation, with comments,
-/// strings and character literals left out (so their braces do not count).
-fn tokens(source: &str) -> Vec<String> {
-    let chars: Vec<char> = source.chars().collect();
-    let mut tokens = Vec::new();
-    let mut at = 0;
-    while at < chars.len() {
-        let c = chars[at];
-        let next = chars.get(at + 1).copied();
-        if c == '/' && next == Some('/') {
-            while at < chars.len() && chars[at] != '\n' {
-                at += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            at += 2;
-            while at < chars.len() && !(chars[at] == '*' && chars.get(at + 1) == Some(&'/')) {
-                at += 1;
-            }
-            at += 2;
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && {
-            let hashes = chars[at + 1..].iter().take_while(|&&h| h == '#').count();
-            chars.get(at + 1 + hashes) == Some(&'"')
-        } {
-            let hashes = chars[at + 1..].iter().take_while(|&&h| h == '#').count();
-            at += hashes + 2;
-            let closing: Vec<char> = std::iter::once('"')
-                .chain(std::iter::repeat_n('#', hashes))
-                .collect();
-            while at < chars.len() && !chars[at..].starts_with(&closing) {
-                at += 1;
-            }
-            at += closing.len();
-        } else if c == '"' {
-            at += 1;
-            while at < chars.len() && chars[at] != '"' {
-                at += if chars[at] == '\\' { 2 } else { 1 };
-            }
-            at += 1;
-        } else if c == '\'' {
-            // A character literal ('x', '\n', '\'', '{'), or a lifetime ('a), skipped too.
-            if next == Some('\\') {
-                at += 3;
-                while at < chars.len() && chars[at] != '\'' {
-                    at += 1;
-                }
-                at += 1;
-            } else if chars.get(at + 2) == Some(&'\'') {
-                at += 3;
-            } else {
-                at += 1;
-                while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
-                    at += 1;
-                }
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = at;
-            while at < chars.len() && (chars[at].is_alphanumeric() || chars[at] == '_') {
-                at += 1;
-            }
-            tokens.push(chars[start..at].iter().collect());
-        } else if c == ':' && next == Some(':') {
-            tokens.push("::".to_owned());
-            at += 2;
-        } else if c == '-' && next == Some('>') {
-            tokens.push("->".to_owned());
-            at += 2;
-        } else {
-            if !c.is_whitespace() {
-                tokens.push(c.to_string());
-            }
-            at += 1;
-        }
-    }
-    tokens
-}
-
-/// `a`, `a and b`, `a, b and c`.
-fn and_list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -641,31 +407,9 @@ impl State {
 mod tests {
     use super::*;
 
-    const POOL: &str = r#"
-        //! A pool { with a brace in a comment.
-        pub struct Registry<W> { clients: Vec<W> }
-        impl<W: Write> Registry<W> {
-            pub fn new() -> Self { todo!("{") }
-            pub fn join(&self, name: &str) -> bool { let c = '}'; todo!() }
-            pub fn send<'a>(&'a self) { fn helper() {} }
-        }
-        pub struct Pool { _todo: () }
-        impl Pool {
-            pub fn new(threads: usize) -> Pool { todo!(r"start {threads}") }
-            pub fn close(self) {}
-        }
-        impl Drop for Pool {
-            fn drop(&mut self) {}
-        }
-        impl fmt::Display for Registry<u8> {}
-        pub fn pipeline<T>(input: T) -> Receiver<T> where T: Send { todo!() }
-    "#;
+    use std::path::Path;
 
-    fn declared() -> Declared {
-        let mut declared = Declared::default();
-        declared.scan(POOL);
-        declared
-    }
+    use crate::source::tests::declared;
 
     fn chapter(hints: &[&str]) -> Chapter {
         Chapter {
@@ -677,51 +421,6 @@ mod tests {
             solution: String::new(),
             hints: hints.iter().map(|h| (*h).to_owned()).collect(),
             points: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn the_exercises_names_are_read_without_compiling_it() {
-        let method = |o: &str, m: &str| (o.to_owned(), m.to_owned());
-        assert_eq!(
-            declared(),
-            Declared {
-                types: vec!["Registry".to_owned(), "Pool".to_owned()],
-                functions: vec!["pipeline".to_owned()],
-                methods: vec![
-                    method("Registry", "new"),
-                    method("Registry", "join"),
-                    method("Registry", "send"),
-                    method("Pool", "new"),
-                    method("Pool", "close"),
-                    method("Pool", "drop"),
-                ],
-            }
-        );
-    }
-
-    #[test]
-    fn a_hint_names_what_starts_a_code_span() {
-        let paths = |hint: &str| mentions(hint);
-        let path = |parts: &[&str]| parts.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
-        assert_eq!(
-            paths("`Pool::new(threads, queue)`, `close`, `&TcpStream` and `Vec<u8>`"),
-            [
-                path(&["Pool", "new"]),
-                path(&["close"]),
-                path(&["TcpStream"]),
-                path(&["Vec"])
-            ]
-        );
-        for code in [
-            "`self.jobs.take()`",
-            "`let next = pool.recv();`",
-            "`jobs: Option<SyncSender<Job>>`",
-            "`for item in receiver {}`",
-            "`0..n`",
-            "`b'\\n'`",
-        ] {
-            assert!(paths(code).is_empty(), "{code}: {:?}", paths(code));
         }
     }
 

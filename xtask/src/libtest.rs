@@ -270,6 +270,17 @@ impl Summary {
     }
 }
 
+/// The tests that passed and failed in every libtest summary of `stdout`, added up: what a
+/// `cargo test` of several test programs printed.
+pub fn totals(stdout: &str) -> (usize, usize) {
+    stdout
+        .lines()
+        .filter_map(Summary::parse)
+        .fold((0, 0), |(passed, failed), summary| {
+            (passed + summary.passed, failed + summary.failed)
+        })
+}
+
 /// What [`parse`] reads from a run's output.
 type Parsed = (
     BTreeMap<String, Status>,
@@ -334,6 +345,12 @@ fn parse(stdout: &str, tests: &[String]) -> Parsed {
 mod tests {
     use super::*;
     use indoc::indoc;
+
+    #[test]
+    fn adds_up_libtest_totals() {
+        let stdout = "running 3 tests\n...\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\ntest result: FAILED. 5 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n";
+        assert_eq!(totals(stdout), (8, 2));
+    }
 
     #[test]
     fn reads_verdicts_and_failure_sections() {

@@ -14,7 +14,9 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::cargo::{self, Build};
+use crate::files;
 use crate::libtest;
+use crate::source;
 use crate::verdict::{self, Verdict};
 use crate::workbook::{Chapter, Workbook, slash};
 
@@ -146,11 +148,7 @@ pub fn variants(workbook: &Workbook, chapter: &Chapter) -> Result<Vec<Variant>> 
         }
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let summary = text
-            .lines()
-            .find_map(|line| line.strip_prefix("//!"))
-            .map(|line| line.trim().to_owned())
-            .unwrap_or_default();
+        let summary = source::first_doc_line(&text).unwrap_or_default();
         let name = path
             .file_stem()
             .map(|stem| stem.to_string_lossy().into_owned())
@@ -176,7 +174,7 @@ pub fn try_variant(
         let lib = copy.join("src").join("lib.rs");
         fs::copy(&variant.path, &lib)
             .with_context(|| format!("cannot copy {}", variant.path.display()))?;
-        point_paths_at(&absolute(&workbook.root)?, &copy.join("src"))
+        point_paths_at(&std::path::absolute(&workbook.root)?, &copy.join("src"))
     })?;
     Ok(match outcome {
         Err(error) => VariantOutcome::Broken { error },
@@ -194,14 +192,19 @@ fn test_a_copy(
     timeout: Duration,
     edit: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<std::result::Result<Vec<(String, String)>, String>> {
-    let root = absolute(&workbook.root)?;
-    let space = target_dir(&root).join("mutants");
+    let root = std::path::absolute(&workbook.root)?;
+    let space = cargo::target_dir(&root).join("mutants");
     let workspace = space.join(chapter.dir_name());
     let copy = workspace.join("crate");
     if copy.exists() {
         fs::remove_dir_all(&copy).with_context(|| format!("cannot clear {}", copy.display()))?;
     }
-    copy_dir(&root.join(chapter.solution_dir()), &copy)?;
+    let solution = root.join(chapter.solution_dir());
+    files::copy(
+        &solution,
+        &copy,
+        &files::list(&solution, &files::is_build_output)?,
+    )?;
     write_workspace(&root, &workspace)?;
     point_paths_at(&root, &copy)?;
     edit(&copy)?;
@@ -287,49 +290,11 @@ fn point_paths_at(root: &Path, dir: &Path) -> Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             point_paths_at(root, &path)?;
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let text = fs::read_to_string(&path)?;
-            if text.contains("#[path = \"../../../") {
-                let absolute = format!("#[path = \"{}/", slash(root));
-                fs::write(&path, text.replace("#[path = \"../../../", &absolute))?;
-            }
+        } else if path.extension().is_some_and(|e| e == "rs")
+            && let Some(text) = source::repoint_tests(&fs::read_to_string(&path)?, root)
+        {
+            fs::write(&path, text)?;
         }
     }
     Ok(())
-}
-
-/// Copies a crate's folder, leaving out build output.
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
-    for entry in fs::read_dir(from).with_context(|| format!("cannot read {}", from.display()))? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == "target" {
-            continue;
-        }
-        let (source, destination) = (entry.path(), to.join(&name));
-        if source.is_dir() {
-            copy_dir(&source, &destination)?;
-        } else {
-            fs::copy(&source, &destination)
-                .with_context(|| format!("cannot copy {}", source.display()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Where cargo puts build output for this workspace.
-fn target_dir(root: &Path) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root.join(dir),
-        None => root.join("target"),
-    }
-}
-
-fn absolute(path: &Path) -> Result<PathBuf> {
-    if path.is_absolute() {
-        Ok(path.to_path_buf())
-    } else {
-        Ok(std::env::current_dir()?.join(path))
-    }
 }

@@ -19,6 +19,8 @@ use anyhow::{Context, Result};
 use testkit::peer::Cut;
 use testkit::seed::Rng;
 
+use crate::shell::Shell;
+
 /// The largest piece `--chunk random` makes.
 const RANDOM_MAX: usize = 8;
 
@@ -28,24 +30,25 @@ const READ_SIZE: usize = 64 * 1024;
 /// How many bytes of a piece the printout shows.
 const SHOWN: usize = 40;
 
-/// The command line of `cargo xtask proxy`.
+/// Forward TCP connections to a server, re-cutting the byte stream on the way and printing every
+/// piece: watch one message arrive in several reads, or several in one.
 #[derive(clap::Args, Debug)]
-pub struct Options {
+pub struct Args {
     /// Where clients connect: `127.0.0.1:6000`, or port 0 for any free port.
     #[arg(long, value_name = "ADDR")]
-    pub listen: String,
+    listen: String,
     /// The server to forward to: `127.0.0.1:5555`.
     #[arg(long, value_name = "ADDR")]
-    pub to: String,
+    to: String,
     /// How to cut the stream: `1` (byte by byte), a number of bytes, or `random` (1 to 8).
     #[arg(long, value_name = "1|N|random", default_value = "random")]
-    pub chunk: Chunk,
+    chunk: Chunk,
     /// A pause after each forwarded piece, in milliseconds, so pieces arrive as separate reads.
     #[arg(long, value_name = "MS", default_value_t = 0)]
-    pub delay: u64,
+    delay: u64,
     /// The seed of `--chunk random`: the same seed cuts the same stream the same way.
     #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    seed: u64,
 }
 
 /// How the proxy cuts what it forwards.
@@ -93,33 +96,37 @@ pub struct Relay {
     pub log: Arc<dyn Fn(String) + Send + Sync>,
 }
 
-/// Runs `cargo xtask proxy` until it is interrupted; returns only when it cannot start.
-pub fn run(options: &Options) -> Result<bool> {
-    let target = options
-        .to
-        .to_socket_addrs()
-        .with_context(|| format!("cannot resolve the server's address `{}`", options.to))?
-        .next()
-        .with_context(|| format!("`{}` resolves to no address", options.to))?;
-    let listener = TcpListener::bind(&options.listen)
-        .with_context(|| format!("cannot listen on `{}`", options.listen))?;
-    let relay = Relay {
-        chunk: options.chunk,
-        delay: Duration::from_millis(options.delay),
-        seed: options.seed,
-        log: Arc::new(|line| println!("{line}")),
-    };
-    println!(
-        "proxy on {}, forwarding to {target}, cutting {}{}; Ctrl-C stops it",
-        listener.local_addr()?,
-        relay.chunk,
-        match options.delay {
-            0 => String::new(),
-            ms => format!(", {ms} ms between pieces"),
-        }
-    );
-    serve(listener, target, relay);
-    Ok(true)
+impl Args {
+    /// Runs `cargo xtask proxy` until it is interrupted, anywhere (it needs no workbook);
+    /// returns only when it cannot start.
+    pub fn run(self, shell: &Shell) -> Result<bool> {
+        let target = self
+            .to
+            .to_socket_addrs()
+            .with_context(|| format!("cannot resolve the server's address `{}`", self.to))?
+            .next()
+            .with_context(|| format!("`{}` resolves to no address", self.to))?;
+        let listener = TcpListener::bind(&self.listen)
+            .with_context(|| format!("cannot listen on `{}`", self.listen))?;
+        let log = shell.clone();
+        let relay = Relay {
+            chunk: self.chunk,
+            delay: Duration::from_millis(self.delay),
+            seed: self.seed,
+            log: Arc::new(move |line| log.line(line)),
+        };
+        shell.line(format!(
+            "proxy on {}, forwarding to {target}, cutting {}{}; Ctrl-C stops it",
+            listener.local_addr()?,
+            relay.chunk,
+            match self.delay {
+                0 => String::new(),
+                ms => format!(", {ms} ms between pieces"),
+            }
+        ));
+        serve(listener, target, relay);
+        Ok(true)
+    }
 }
 
 /// Accepts clients on `listener` for ever, forwarding each to `target` on threads of its own.

@@ -36,25 +36,55 @@ use crate::shell::{self, Shell, Tone};
 use crate::update;
 use crate::workbook::{Chapter, Workbook, slash};
 
-pub struct Options<'a> {
-    pub chapter: &'a str,
-    pub force: bool,
-    /// The commit to take the stub from, instead of the first that added it.
-    pub from: Option<&'a str>,
-    /// Put a backup back instead: `Some(None)` for the newest, `Some(Some(name))` for a named one.
-    pub restore: Option<Option<&'a str>>,
+/// Put a chapter's exercise back as it was handed out; your version is kept in a backup under
+/// `.workbook/backups/`, and work git has not committed is never touched without `--force`.
+/// `--restore` puts a backup back.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The chapter: `ch3`, `3`, `ch03` or its name.
+    chapter: String,
+    /// With `--restore`: the backup to put back (its name, as `reset` printed it); the
+    /// newest when not given.
+    #[arg(requires = "restore")]
+    backup: Option<String>,
+    /// Reset even though git has not committed your work (a backup is still made).
+    #[arg(long)]
+    force: bool,
+    /// Take the stub from this commit, instead of the last one that changed the exercise's
+    /// tests.
+    #[arg(long, value_name = "COMMIT")]
+    from: Option<String>,
+    /// Put a backup of the exercise back instead (the version there now is kept in a
+    /// backup of its own, unless it is the untouched stub).
+    #[arg(long, conflicts_with_all = ["from", "force"])]
+    restore: bool,
 }
 
 /// Where backups are kept, relative to the root.
 const BACKUPS: &str = ".workbook/backups";
 
-/// Runs `reset`; true when the exercise is the untouched stub (or the restored backup)
-/// afterwards.
-pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
-    let chapter = workbook.chapter(options.chapter)?;
-    if let Some(name) = options.restore {
-        return restore_backup(workbook, shell, chapter, name);
+impl Args {
+    /// Runs `reset`; true when the exercise is the untouched stub (or the restored backup)
+    /// afterwards.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        let chapter = workbook.chapter(&self.chapter)?;
+        if self.restore {
+            restore_backup(workbook, shell, chapter, self.backup.as_deref())
+        } else {
+            reset(workbook, shell, chapter, self.from.as_deref(), self.force)
+        }
     }
+}
+
+/// Puts the untouched stub of `chapter` back, from the commit `from` names or the one `reset`
+/// finds, after a backup; work git has not committed stops it, unless `force`.
+fn reset(
+    workbook: &Workbook,
+    shell: &Shell,
+    chapter: &Chapter,
+    from: Option<&str>,
+    force: bool,
+) -> Result<bool> {
     let root = &workbook.root;
     let relative = chapter.exercise_dir();
     let shown = slash(&relative);
@@ -71,7 +101,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         commit,
         origin,
         files: stub,
-    } = stub(root, chapter, options.from)?;
+    } = stub(root, chapter, from)?;
 
     let current = files::list(&dir, &files::is_build_output)?;
     if is_same(&dir, &relative, &current, &stub) {
@@ -84,7 +114,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
     }
 
     let uncommitted = git::changes(root, &relative)?;
-    if !uncommitted.is_empty() && !options.force {
+    if !uncommitted.is_empty() && !force {
         bail!(
             "{shown} has work that git has not committed, so reset will not touch it:\n{}\n\
              Commit it first (`git add {shown}` and `git commit -m \"{} so far\"`), or run \
@@ -215,7 +245,7 @@ fn back_up(root: &Path, chapter: &Chapter, files: &[PathBuf]) -> Result<String> 
 /// named, after keeping the version it replaces (unless that is the untouched stub).
 fn restore_backup(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     chapter: &Chapter,
     name: Option<&str>,
 ) -> Result<bool> {
@@ -380,16 +410,7 @@ fn restore(
     for file in current.iter().filter(|file| !kept.contains(file)) {
         let path = dir.join(file);
         fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-        // Folders left empty go too; one that still holds something stays, and that is fine.
-        for folder in file
-            .ancestors()
-            .skip(1)
-            .filter(|f| !f.as_os_str().is_empty())
-        {
-            if fs::remove_dir(dir.join(folder)).is_err() {
-                break;
-            }
-        }
+        files::remove_empty_folders(dir, file);
     }
     Ok(())
 }

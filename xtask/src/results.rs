@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::cache::Fingerprint;
 use crate::files;
-use crate::report::{ChapterReport, Side};
+use crate::grading::{ChapterReport, Side};
 use crate::workbook::{Chapter, Workbook};
 
 /// The record's path, relative to the workbook's root, for messages.
@@ -160,23 +161,19 @@ fn write(path: &Path, entries: &BTreeMap<String, Entry>) -> std::io::Result<()> 
     })
 }
 
-/// A fingerprint of every file under `folder` (build output aside): names and contents, hashed
-/// with 64-bit FNV-1a, which is the same on every system and every Rust release.
+/// A fingerprint of every file under `folder` (build output aside): names, lengths and contents,
+/// hashed with 64-bit FNV-1a, which is the same on every system and every Rust release. The
+/// parts go in without separators, as the record has always been written, so a record made by
+/// an earlier runner still counts.
 fn fingerprint(folder: &Path) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
+    let mut print = Fingerprint::new();
     for file in files::list(folder, &files::is_build_output).unwrap_or_default() {
         let content = fs::read(folder.join(&file)).unwrap_or_default();
-        feed(crate::workbook::slash(&file).as_bytes());
-        feed(&(content.len() as u64).to_le_bytes());
-        feed(&content);
+        print.add_raw(crate::workbook::slash(&file).as_bytes());
+        print.add_raw(&(content.len() as u64).to_le_bytes());
+        print.add_raw(&content);
     }
-    format!("{hash:016x}")
+    print.hex()
 }
 
 #[cfg(test)]
@@ -220,7 +217,10 @@ mod tests {
         fs::create_dir_all(folder.join("src")).unwrap();
         fs::write(folder.join("src/lib.rs"), "fn a() {}\n").unwrap();
         let first = fingerprint(&folder);
-        assert_eq!(first, fingerprint(&folder));
+        assert_eq!(
+            first, "caeaaee305cb5a6e",
+            "the fingerprint earlier runners wrote"
+        );
         fs::create_dir_all(folder.join("target")).unwrap();
         fs::write(folder.join("target/out"), "built").unwrap();
         assert_eq!(first, fingerprint(&folder), "build output does not count");

@@ -84,26 +84,35 @@ pub struct Figures {
     pub stale: Vec<String>,
 }
 
-/// Runs the sweep over each chapter named (every chapter when none is); true when every missed
-/// mutant is explained and every explanation still matches one.
-pub fn run(
-    workbook: &Workbook,
-    shell: &mut Shell,
-    queries: &[String],
+/// For maintainers: run cargo-mutants over chapters' solutions (installed with cargo the first
+/// time) and check that every mutant the tests miss is explained in the chapter's `sweep.toml`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Sweep only these chapters (every chapter takes minutes).
+    chapters: Vec<String>,
+    /// How many mutants to build and test at once.
+    #[arg(long, default_value_t = 1)]
     jobs: usize,
-) -> Result<bool> {
-    let chapters = workbook.chapters_named(queries)?;
-    install(shell)?;
-    let mut clean = true;
-    for chapter in chapters {
-        let figures = sweep(workbook, shell, chapter, jobs)?;
-        clean &= report(shell, chapter, &figures);
+}
+
+impl Args {
+    /// Runs the sweep over each chapter named (every chapter when none is); true when every
+    /// missed mutant is explained and every explanation still matches one.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        workbook.require_solutions("sweep the solutions")?;
+        let chapters = workbook.chapters_named(&self.chapters)?;
+        install(shell)?;
+        let mut clean = true;
+        for chapter in chapters {
+            let figures = sweep(workbook, shell, chapter, self.jobs.max(1))?;
+            clean &= report(shell, chapter, &figures);
+        }
+        Ok(clean)
     }
-    Ok(clean)
 }
 
 /// Installs cargo-mutants with cargo unless this version is already there.
-fn install(shell: &mut Shell) -> Result<()> {
+fn install(shell: &Shell) -> Result<()> {
     let installed = Command::new("cargo")
         .args(["mutants", "--version"])
         .output()
@@ -135,12 +144,7 @@ fn install(shell: &mut Shell) -> Result<()> {
 }
 
 /// Runs cargo-mutants over the chapter's solution and counts what became of its mutants.
-fn sweep(
-    workbook: &Workbook,
-    shell: &mut Shell,
-    chapter: &Chapter,
-    jobs: usize,
-) -> Result<Figures> {
+fn sweep(workbook: &Workbook, shell: &Shell, chapter: &Chapter, jobs: usize) -> Result<Figures> {
     let output = workbook
         .root
         .join("target")
@@ -271,13 +275,13 @@ fn figures(outcomes: &Outcomes, listed: &[Equivalent]) -> Figures {
 }
 
 /// Prints one chapter's figures and what is wrong; true when nothing is.
-fn report(shell: &mut Shell, chapter: &Chapter, figures: &Figures) -> bool {
+fn report(shell: &Shell, chapter: &Chapter, figures: &Figures) -> bool {
     let file = slash(&chapter.solution_dir().join(FILE));
     let missed = figures.equivalent + figures.unexplained.len();
     let clean = figures.unexplained.is_empty() && figures.stale.is_empty();
     shell.status(
         if clean { Tone::Good } else { Tone::Bad },
-        "swept",
+        "Swept",
         format!(
             "{}: {} mutants: {} caught, {} by a time-out, {} unviable, {missed} missed ({} \
              equivalent, listed in {file}; {} unexplained)",

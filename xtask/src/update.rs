@@ -34,7 +34,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -45,11 +44,24 @@ use crate::owned;
 use crate::shell::{self, Shell, Tone};
 use crate::workbook::{Chapter, MANIFEST, Workbook, slash};
 
-pub struct Options<'a> {
-    /// The newer student template: a folder, or a git URL.
-    pub from: &'a str,
+/// Bring your repository up to date with your instructor's fixes (tests, manifest, runner, test
+/// kit, book, workflows) as one commit, never touching your own code, and say what changed.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The instructor's new student template: its folder, or its repository's git URL.
+    #[arg(long, value_name = "FOLDER OR URL")]
+    from: String,
     /// Say what would change, and change nothing.
-    pub dry_run: bool,
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl Args {
+    /// Runs `update`; true when the repository is up to date afterwards (or would be, on a dry
+    /// run).
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        update(workbook, shell, &self.from, self.dry_run)
+    }
 }
 
 /// The line that marks a template commit, so that the next update finds it.
@@ -62,8 +74,9 @@ const NOT_TEMPLATE: &[&str] = &[".git", ".workbook", "book/build"];
 /// How many files of one group are named one by one before they are counted instead.
 const NAMED: usize = 3;
 
-/// Runs `update`; true when the repository is up to date afterwards (or would be, on a dry run).
-pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
+/// Brings the repository of `workbook` up to date with the template `from` names, or only says
+/// what would change (`dry_run`).
+fn update(workbook: &Workbook, shell: &Shell, from: &str, dry_run: bool) -> Result<bool> {
     let root = &workbook.root;
     ensure!(
         workbook.is_student_copy(),
@@ -78,7 +91,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
          you cloned from GitHub",
         root.display()
     );
-    let prefix = git_text(root, &["rev-parse", "--show-prefix"])?;
+    let prefix = git::run_text(root, &["rev-parse", "--show-prefix"])?;
     ensure!(
         prefix.trim().is_empty(),
         "the workbook at {} is inside a larger git repository ({}); update works in a repository \
@@ -90,17 +103,17 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         "your repository has no commit yet, so there is nothing to update; a repository made \
          from the student template starts with one",
     )?;
-    if !options.dry_run {
+    if !dry_run {
         ensure_committed(root)?;
         ensure_identity(root)?;
     }
 
-    let source = Source::open(options.from, shell)?;
+    let source = Source::open(from, shell)?;
     let new = Workbook::load(&source.folder).with_context(|| {
         format!(
             "{} is not a student template of the workbook: update brings in a copy made by \
              `cargo xtask export --student`",
-            options.from
+            from
         )
     })?;
     ensure!(
@@ -109,25 +122,21 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
          folder), so it is an instructor's \
          workbook, and updating from it would hand the solutions out. Export a student copy \
          (`cargo xtask export --student DIR`) and update from that",
-        options.from
+        from
     );
     ensure!(
         !is_same_folder(&source.folder, root),
         "{} is this repository; update from the newer student template",
-        options.from
+        from
     );
     let base = template_base(root)?;
     let plan = plan(workbook, &new, &source.folder, &base)?;
     shell.status(
         Tone::Good,
-        if options.dry_run {
-            "Comparing"
-        } else {
-            "Updating"
-        },
+        if dry_run { "Comparing" } else { "Updating" },
         format!(
             "with {} (a student template of {} chapters)",
-            options.from,
+            from,
             new.chapters.len()
         ),
     );
@@ -137,21 +146,21 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
             "Up to date",
             format!(
                 "your repository already has everything {} has; nothing was changed",
-                options.from
+                from
             ),
         );
         return Ok(true);
     }
 
     let groups = plan.groups();
-    let commit = if options.dry_run {
+    let commit = if dry_run {
         None
     } else {
         let message = commit_message(&groups, &plan);
         apply(root, &source.folder, &plan, &base, &head, &message)
             .context("the update did not finish")?
     };
-    if !options.dry_run && commit.is_none() {
+    if !dry_run && commit.is_none() {
         shell.status(
             Tone::Good,
             "Up to date",
@@ -159,11 +168,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
         );
         return Ok(true);
     }
-    let verb = if options.dry_run {
-        "Would update"
-    } else {
-        "Updated"
-    };
+    let verb = if dry_run { "Would update" } else { "Updated" };
     for (label, changes) in &groups {
         shell.status(Tone::Good, verb, format!("{label}: {}", describe(changes)));
     }
@@ -175,7 +180,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
             "Dry run",
             format!(
                 "nothing was changed; {} makes these changes as one commit",
-                shell::command(&format!("cargo xtask update --from {}", options.from))
+                shell::command(&format!("cargo xtask update --from {}", from))
             ),
         );
         return Ok(true);
@@ -392,7 +397,7 @@ fn commit_message(groups: &[(Label, Vec<&Change>)], plan: &Plan) -> String {
 
 /// The notes after the changes: the student's edits that gave way, stubs that changed, chapters
 /// dropped. `commit` is `None` on a dry run.
-fn report_notes(shell: &mut Shell, plan: &Plan, base: &str, commit: Option<&Commits>) {
+fn report_notes(shell: &Shell, plan: &Plan, base: &str, commit: Option<&Commits>) {
     for (path, kind) in &plan.replaced {
         let (verb, what) = match (commit.is_some(), kind) {
             (true, Kind::Removed) => ("Removed", "the workbook no longer has it"),
@@ -626,7 +631,7 @@ fn template_files(source: &Path) -> Result<Vec<String>> {
 
 /// The files of `commit`, each with git's id of its content.
 fn tree(root: &Path, commit: &str) -> Result<BTreeMap<String, String>> {
-    let listing = git_text(root, &["ls-tree", "-r", "-z", "--full-tree", commit])?;
+    let listing = git::run_text(root, &["ls-tree", "-r", "-z", "--full-tree", commit])?;
     Ok(listing
         .split('\0')
         .filter_map(|entry| {
@@ -646,7 +651,7 @@ pub fn newest_template(root: &Path) -> Result<Option<String>> {
     }
     let grep = format!("--grep=^{TEMPLATE_TRAILER}");
     // Topological order: a newer template commit is a child of the older, so it comes first.
-    let last = git_text(
+    let last = git::run_text(
         root,
         &["log", "-1", "--topo-order", "--format=%H", &grep, "HEAD"],
     )?;
@@ -663,7 +668,7 @@ fn template_base(root: &Path) -> Result<String> {
     if let Some(commit) = newest_template(root)? {
         return Ok(commit);
     }
-    let first = git_text(root, &["rev-list", "--first-parent", "HEAD"])?;
+    let first = git::run_text(root, &["rev-list", "--first-parent", "HEAD"])?;
     first
         .lines()
         .last()
@@ -675,7 +680,7 @@ fn template_base(root: &Path) -> Result<String> {
 /// update alone, and nothing of the student's may be overwritten.
 fn ensure_committed(root: &Path) -> Result<()> {
     // The runner's own state and build output are never part of an update.
-    let status = git_text(
+    let status = git::run_text(
         root,
         &[
             "status",
@@ -769,7 +774,7 @@ fn apply(
                 fs::remove_file(&destination)
                     .with_context(|| format!("cannot remove {}", change.path))
                     .context(stopped)?;
-                remove_empty_folders(root, Path::new(&change.path));
+                files::remove_empty_folders(root, Path::new(&change.path));
             }
         }
     }
@@ -792,7 +797,7 @@ fn apply(
         )
         .context(stopped)?;
     }
-    let tree = git_text(root, &["write-tree"]).context(stopped)?;
+    let tree = git::run_text(root, &["write-tree"]).context(stopped)?;
     let tree = tree.trim();
     let unchanged = |commit: &str, tree: &str| {
         git::resolve(root, &format!("{commit}^{{tree}}")).is_ok_and(|t| t == tree)
@@ -800,7 +805,7 @@ fn apply(
     if unchanged(head, tree) && unchanged(base, template_tree) {
         return Ok(None);
     }
-    let merge = git_text(
+    let merge = git::run_text(
         root,
         &[
             "commit-tree",
@@ -840,21 +845,20 @@ fn template_commit(
     base: &str,
     scratch: &TempDir,
 ) -> Result<(String, String)> {
-    let git_dir = PathBuf::from(git_text(root, &["rev-parse", "--absolute-git-dir"])?.trim());
+    let git_dir = PathBuf::from(git::run_text(root, &["rev-parse", "--absolute-git-dir"])?.trim());
     let list = scratch.path().join("template-files");
     write_list(&list, plan.template.iter())?;
     let index = scratch.path().join("index");
-    let template_git = |args: &[&str]| {
-        let mut command = Command::new("git");
+    let template_git = |args: &[&str]| -> Result<String> {
+        let mut command = git::command(source);
         command
-            .current_dir(source)
             .arg("--git-dir")
             .arg(&git_dir)
             .arg("--work-tree")
             .arg(source)
             .args(args)
             .env("GIT_INDEX_FILE", &index);
-        output(command)
+        Ok(String::from_utf8_lossy(&git::output(&mut command, args)?).into_owned())
     };
     let from_file = format!("--pathspec-from-file={}", list.display());
     template_git(&[
@@ -871,7 +875,7 @@ fn template_commit(
          keeps the student's own code; `cargo xtask reset` takes untouched stubs from here.\n\n\
          {TEMPLATE_TRAILER} {tree}\n"
     );
-    let commit = git_text(root, &["commit-tree", &tree, "-p", base, "-m", &message])?
+    let commit = git::run_text(root, &["commit-tree", &tree, "-p", base, "-m", &message])?
         .trim()
         .to_owned();
     Ok((commit, tree))
@@ -887,38 +891,6 @@ fn write_list<'a>(file: &Path, paths: impl Iterator<Item = &'a String>) -> Resul
     fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))
 }
 
-/// Removes the folders of `file` (relative to `root`) that its removal left empty.
-fn remove_empty_folders(root: &Path, file: &Path) {
-    for folder in file
-        .ancestors()
-        .skip(1)
-        .filter(|f| !f.as_os_str().is_empty())
-    {
-        if fs::remove_dir(root.join(folder)).is_err() {
-            break;
-        }
-    }
-}
-
-/// Runs git as `command` says, and returns what it printed, or an error with what it said.
-fn output(mut command: Command) -> Result<String> {
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run git; is it installed (https://git-scm.com)?")?;
-    ensure!(
-        output.status.success(),
-        "git failed: {}",
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Like [`git::run`], as text.
-fn git_text(root: &Path, args: &[&str]) -> Result<String> {
-    Ok(String::from_utf8_lossy(&git::run(root, args)?).into_owned())
-}
-
 /// Where the new template is: a folder, or a clone of a URL that goes away with it.
 struct Source {
     folder: PathBuf,
@@ -927,7 +899,7 @@ struct Source {
 
 impl Source {
     /// The template `from` names: an existing folder as it is, a git URL cloned.
-    fn open(from: &str, shell: &mut Shell) -> Result<Source> {
+    fn open(from: &str, shell: &Shell) -> Result<Source> {
         let path = Path::new(from);
         if path.is_dir() {
             let folder = std::path::absolute(path)
@@ -938,18 +910,14 @@ impl Source {
             });
         }
         ensure!(
-            is_url(from),
+            git::is_url(from),
             "there is no folder {from}, and it is not a git URL either; give the folder of the \
              new student template, or the URL of its repository"
         );
         let clone = TempDir::new("clone")?;
         let folder = clone.path().join("template");
         shell.status(Tone::Good, "Cloning", from);
-        let mut command = Command::new("git");
-        command
-            .args(["clone", "--quiet", "--depth", "1", "--", from])
-            .arg(&folder);
-        output(command).with_context(|| {
+        git::clone(from, &folder, &["--depth", "1"], true).with_context(|| {
             format!(
                 "cannot clone {from}; check the URL, and that you can read that repository \
                  (`git clone {from}` shows the same)"
@@ -960,14 +928,6 @@ impl Source {
             _clone: Some(clone),
         })
     }
-}
-
-/// True for what git could clone: `https://…`, `ssh://…`, `file://…`, `git@host:path`.
-fn is_url(text: &str) -> bool {
-    text.contains("://")
-        || text
-            .split_once(':')
-            .is_some_and(|(host, _)| host.contains('@') && !host.contains('/'))
 }
 
 /// A folder of its own under the system's temporary folder, removed when dropped.
@@ -1015,21 +975,6 @@ impl Drop for TempDir {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urls_are_told_from_folders() {
-        for url in [
-            "https://github.com/course/workbook-template",
-            "ssh://git@github.com/course/workbook-template.git",
-            "file:///srv/templates/workbook",
-            "git@github.com:course/workbook-template.git",
-        ] {
-            assert!(is_url(url), "{url}");
-        }
-        for folder in ["../workbook-student", "C:\\templates\\workbook", "v2"] {
-            assert!(!is_url(folder), "{folder}");
-        }
-    }
 
     fn change(path: &str, kind: Kind) -> Change {
         Change {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use testkit::watchdog::TIMED_OUT;
 
 use crate::libtest::{Run, Status};
+use crate::source;
 
 /// The verdict on one test.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The word shown in the verdict column and in JSON.
+    /// The verdict in a word, as JSON and the feedback files give it: `passed`, `timed out`.
     pub fn word(&self) -> &'static str {
         match self {
             Verdict::Passed => "passed",
@@ -45,6 +46,19 @@ impl Verdict {
             Verdict::TimedOut { .. } => "timed out",
             Verdict::Panicked { .. } => "panicked",
             Verdict::Ignored => "ignored",
+        }
+    }
+
+    /// The status word of the verdict column, capitalised as every status word is: `Passed`,
+    /// `Timed out`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Passed => "Passed",
+            Verdict::Failed { .. } => "Failed",
+            Verdict::Todo { .. } => "Todo",
+            Verdict::TimedOut { .. } => "Timed out",
+            Verdict::Panicked { .. } => "Panicked",
+            Verdict::Ignored => "Ignored",
         }
     }
 
@@ -217,21 +231,7 @@ fn enclosing_function(root: &Path, location: &str) -> Option<String> {
     let mut parts = location.rsplitn(3, ':');
     let (_column, line, file) = (parts.next()?, parts.next()?, parts.next()?);
     let line: usize = line.parse().ok()?;
-    let source = fs::read_to_string(root.join(file)).ok()?;
-    source
-        .lines()
-        .take(line)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .find_map(|text| {
-            let after = text.split_once("fn ")?.1;
-            let name: String = after
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
+    source::enclosing_function(&fs::read_to_string(root.join(file)).ok()?, line)
 }
 
 /// At most 12 lines of at most 300 characters: enough to understand, short enough to read.

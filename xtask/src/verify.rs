@@ -11,15 +11,17 @@
 //! What passed is remembered under a fingerprint of everything it depends on (see [`cache`]):
 //! a second run re-grades only the chapters whose files changed, unless `--fresh`.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 
 use crate::cache;
 use crate::cargo;
+use crate::git;
+use crate::grading::{self, Graded, Limits, Side};
+use crate::libtest;
 use crate::mutants::{self, Outcome, VariantOutcome};
-use crate::report::{self, Graded, Side};
 use crate::shell::{self, Shell, Tone};
 use crate::verdict::Verdict;
 use crate::workbook::{Chapter, Workbook, slash};
@@ -41,10 +43,38 @@ impl Tally {
     }
 }
 
-/// Runs `verify`; true when every check passed.
-pub fn run(
+/// For instructors and CI: the manifest agrees with the tree, the tooling's own tests pass, and
+/// for every chapter every test passes on the solution and fails on the untouched stub.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Verify only these chapters (and skip the tooling's own tests).
+    chapters: Vec<String>,
+    /// Grade everything again, even what passed last time with the very same files.
+    #[arg(long)]
+    fresh: bool,
+    #[command(flatten)]
+    limits: Limits,
+}
+
+impl Args {
+    /// Runs `verify`; true when every check passed.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        workbook.require_solutions("verify the workbook")?;
+        verify(
+            workbook,
+            shell,
+            &self.chapters,
+            self.limits.timeout(),
+            self.fresh,
+        )
+    }
+}
+
+/// Verifies the chapters `queries` names (every chapter, and the tooling, when there are none),
+/// stopping tests after `timeout`; `fresh` grades again what passed last time.
+fn verify(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     queries: &[String],
     timeout: Duration,
     fresh: bool,
@@ -71,12 +101,12 @@ pub fn run(
     if problems.is_empty() {
         shell.status(
             Tone::Good,
-            "tidy",
+            "Tidy",
             "the manifest, the folders and SUMMARY.md agree",
         );
     } else {
         for problem in &problems {
-            shell.status(Tone::Bad, "untidy", problem);
+            shell.status(Tone::Bad, "Untidy", problem);
         }
     }
     tally.add(problems.is_empty(), problems.len().max(1));
@@ -91,7 +121,7 @@ pub fn run(
                 let count = passed.counts.first().copied().unwrap_or(0);
                 shell.status(
                     Tone::Good,
-                    "passed",
+                    "Passed",
                     format!("{count} tooling tests (as last time: no file has changed)"),
                 );
                 tally.add(true, count);
@@ -167,13 +197,13 @@ pub fn run(
 }
 
 /// A chapter that passed with the very same files last time: said, and counted, as then.
-fn recalled(shell: &mut Shell, chapter: &Chapter, passed: &cache::Passed, tally: &mut Tally) {
+fn recalled(shell: &Shell, chapter: &Chapter, passed: &cache::Passed, tally: &mut Tally) {
     let [tests, variants, mutants] = passed.counts[..] else {
         unreachable!("only memories of three counts are recalled");
     };
     shell.status(
         Tone::Good,
-        "verified",
+        "Verified",
         format!(
             "{} · {}: {}, {} ({}) and {}, as last time (none of the files they depend on has \
              changed)",
@@ -199,7 +229,7 @@ fn counted(count: usize, what: &str) -> String {
 
 /// Runs `cargo test` on the tooling (the runner, the test kit, everything but the chapters and
 /// the book builder, whose own tests CI runs beside the book's check); returns how many passed.
-fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> Result<usize> {
+fn tooling_tests(workbook: &Workbook, shell: &Shell, tally: &mut Tally) -> Result<usize> {
     shell.status(
         Tone::Good,
         "Testing",
@@ -226,14 +256,14 @@ fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> R
         .output()
         .context("cannot run cargo test")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let (passed, failed) = test_totals(&stdout);
+    let (passed, failed) = libtest::totals(&stdout);
     let ok = output.status.success();
     if ok {
-        shell.status(Tone::Good, "passed", format!("{passed} tooling tests"));
+        shell.status(Tone::Good, "Passed", format!("{passed} tooling tests"));
     } else {
         shell.status(
             Tone::Bad,
-            "failed",
+            "Failed",
             format!("the tooling's tests: {passed} passed, {failed} failed"),
         );
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -250,24 +280,29 @@ fn tooling_tests(workbook: &Workbook, shell: &mut Shell, tally: &mut Tally) -> R
 /// Grades one chapter's solution and stub.
 fn verify_chapter(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
 ) -> Result<cache::Passed> {
     let label = format!("{} · {}", chapter.id, chapter.title);
     // A maintainer verifies a stub or tests being changed; anyone else may have solved the
-    // exercise in place, and then its tests pass "on the stub". Say which it is, and go on.
-    if let Some(changed) = local_changes(workbook, chapter) {
+    // exercise in place, and then its tests pass "on the stub". Say which it is, and go on. (Not
+    // a git checkout, such as a downloaded copy: nothing to compare with, and nothing to say.)
+    let exercise = chapter.exercise_dir();
+    if git::changes(&workbook.root, &exercise).is_ok_and(|changes| !changes.is_empty()) {
         shell.status(
             Tone::Pending,
-            "note",
-            format!("{label}: {changed} has changes not yet committed; it is graded as it is now"),
+            "Note",
+            format!(
+                "{label}: {} has changes not yet committed; it is graded as it is now",
+                slash(&exercise)
+            ),
         );
     }
 
-    let solution = report::grade(workbook, chapter, Side::Solution, timeout)?;
-    let stub = report::grade(workbook, chapter, Side::Exercise, timeout)?;
+    let solution = grading::grade(workbook, chapter, Side::Solution, timeout)?;
+    let stub = grading::grade(workbook, chapter, Side::Exercise, timeout)?;
     let mut complaints: Vec<String> = Vec::new();
 
     match &solution.graded {
@@ -314,12 +349,12 @@ fn verify_chapter(
     if complaints.is_empty() {
         shell.status(
             Tone::Good,
-            "verified",
+            "Verified",
             format!("{label}: {count} tests pass on the solution and fail on the stub"),
         );
         tally.add(true, count);
     } else {
-        shell.status(Tone::Bad, "FAILED", &label);
+        shell.status(Tone::Bad, "Failed", &label);
         for complaint in &complaints {
             shell.detail(format!("- {}", complaint.replace('\n', "\n  ")));
         }
@@ -342,7 +377,7 @@ const MIN_VARIANTS: usize = 2;
 /// They are the proof that the tests ask for behaviour, not for one way of writing it.
 fn verify_variants(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
@@ -352,7 +387,7 @@ fn verify_variants(
     if variants.len() < MIN_VARIANTS {
         shell.status(
             Tone::Bad,
-            "variants",
+            "Variants",
             format!(
                 "{}: {folder} has {} correct variants; it needs at least {MIN_VARIANTS}, written \
                  differently from the reference, to show the tests ask for behaviour and not for \
@@ -379,7 +414,7 @@ fn verify_variants(
         };
         shell.status(
             Tone::Bad,
-            "rejected",
+            "Rejected",
             format!(
                 "{}: the correct variant `{}` ({})",
                 chapter.id, variant.name, variant.summary
@@ -393,7 +428,7 @@ fn verify_variants(
     if !passed.is_empty() {
         shell.status(
             Tone::Good,
-            "variants",
+            "Variants",
             match passed.len() {
                 1 => format!(
                     "{}: 1 correct variant passes every test ({})",
@@ -415,7 +450,7 @@ fn verify_variants(
 /// tests catch it.
 fn verify_mutants(
     workbook: &Workbook,
-    shell: &mut Shell,
+    shell: &Shell,
     chapter: &Chapter,
     timeout: Duration,
     tally: &mut Tally,
@@ -427,7 +462,7 @@ fn verify_mutants(
     if mutants.is_empty() {
         shell.status(
             Tone::Bad,
-            "no mutants",
+            "No mutants",
             format!(
                 "{}: {} lists no classic mistakes, so nothing shows the tests catch any",
                 chapter.id,
@@ -450,7 +485,7 @@ fn verify_mutants(
         };
         shell.status(
             Tone::Bad,
-            "survived",
+            "Survived",
             format!("{}: mutant `{}` ({})", chapter.id, mutant.name, mutant.why),
         );
         shell.detail(format!("- {}", problem.replace('\n', "\n  ")));
@@ -459,7 +494,7 @@ fn verify_mutants(
     if survived == 0 {
         shell.status(
             Tone::Good,
-            "caught",
+            "Caught",
             format!(
                 "{}: all {caught} classic mistakes in {}",
                 chapter.id,
@@ -470,49 +505,6 @@ fn verify_mutants(
     tally.add(true, caught);
     tally.add(false, survived);
     Ok(caught)
-}
-
-/// The exercise folder, when git says it differs from the last commit.
-fn local_changes(workbook: &Workbook, chapter: &Chapter) -> Option<String> {
-    let dir = slash(&chapter.exercise_dir());
-    let output = Command::new("git")
-        .current_dir(&workbook.root)
-        .args(["status", "--porcelain", "--", &dir])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    // Not a git checkout (a downloaded copy): nothing to compare with.
-    if !output.status.success() || output.stdout.is_empty() {
-        return None;
-    }
-    Some(dir)
-}
-
-/// Adds up libtest's `test result: ok. 12 passed; 0 failed; …` lines.
-fn test_totals(stdout: &str) -> (usize, usize) {
-    let number_before = |line: &str, word: &str| -> usize {
-        line.split(';')
-            .find_map(|part| {
-                part.trim()
-                    .strip_suffix(word)?
-                    .trim()
-                    .rsplit(' ')
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-            .unwrap_or(0)
-    };
-    stdout
-        .lines()
-        .filter(|line| line.starts_with("test result: "))
-        .fold((0, 0), |(passed, failed), line| {
-            (
-                passed + number_before(line, "passed"),
-                failed + number_before(line, "failed"),
-            )
-        })
 }
 
 /// The last `count` lines of `text`.
@@ -527,15 +519,4 @@ fn tail(text: &str, count: usize) -> String {
         );
     }
     shown
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn adds_up_libtest_totals() {
-        let stdout = "running 3 tests\n...\ntest result: ok. 3 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s\n\ntest result: FAILED. 5 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.00s\n";
-        assert_eq!(test_totals(stdout), (8, 2));
-    }
 }

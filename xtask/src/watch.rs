@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use crate::files;
-use crate::report::{self, ChapterReport, Side};
+use crate::grading::{self, ChapterReport, Limits, Side};
+use crate::report;
 use crate::results;
 use crate::shell::{self, Shell, Tone};
 use crate::workbook::{Workbook, slash};
@@ -24,23 +25,49 @@ use crate::workbook::{Workbook, slash};
 /// How often the files are looked at.
 const POLL: Duration = Duration::from_millis(500);
 
-pub struct Options<'a> {
-    pub chapter: Option<&'a str>,
-    pub timeout: Duration,
-    /// Stop after this many gradings (for the runner's own tests); `None` watches for ever.
-    pub rounds: Option<usize>,
+/// Check a chapter again every time you save, and move on to the first chapter not done yet when
+/// it passes. Without a chapter, start at the first one that does not pass. Ctrl-C stops.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The chapter: `ch3`, `3`, `ch03` or its name.
+    chapter: Option<String>,
+    /// Stop after this many gradings (for the runner's own tests).
+    #[arg(long, hide = true)]
+    rounds: Option<usize>,
+    #[command(flatten)]
+    limits: Limits,
 }
 
-/// Runs `watch`; returns when every chapter passes (true) or after `rounds` gradings.
-pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<bool> {
+impl Args {
+    /// Runs `watch`; returns when every chapter passes (true) or after `--rounds` gradings.
+    pub fn run(self, workbook: &Workbook, shell: &Shell) -> Result<bool> {
+        watch(
+            workbook,
+            shell,
+            self.chapter.as_deref(),
+            self.limits.timeout(),
+            self.rounds,
+        )
+    }
+}
+
+/// Watches the chapter `query` names (the first that does not pass, when `None`), stopping after
+/// `rounds` gradings when given.
+fn watch(
+    workbook: &Workbook,
+    shell: &Shell,
+    query: Option<&str>,
+    timeout: Duration,
+    rounds_limit: Option<usize>,
+) -> Result<bool> {
     let rounds = Cell::new(0);
     let grade = |chapter| -> Result<ChapterReport> {
         rounds.set(rounds.get() + 1);
-        report::grade(workbook, chapter, Side::Exercise, options.timeout)
+        grading::grade(workbook, chapter, Side::Exercise, timeout)
     };
-    let out_of_rounds = || options.rounds.is_some_and(|limit| rounds.get() >= limit);
+    let out_of_rounds = || rounds_limit.is_some_and(|limit| rounds.get() >= limit);
 
-    let (mut chapter, mut report) = match options.chapter {
+    let (mut chapter, mut report) = match query {
         Some(query) => {
             let chapter = workbook.chapter(query)?;
             (chapter, grade(chapter)?)
@@ -60,7 +87,7 @@ pub fn run(workbook: &Workbook, shell: &mut Shell, options: Options) -> Result<b
                 }
                 shell.status(
                     Tone::Good,
-                    "passes",
+                    "Passes",
                     format!("{} · {}", chapter.id, chapter.title),
                 );
             }

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
 
+use crate::source;
+
 /// The manifest's file name, at the workbook's root.
 pub const MANIFEST: &str = "chapters.toml";
 
@@ -100,6 +102,24 @@ impl Chapter {
     /// The points a test is worth (1 unless the manifest says otherwise).
     pub fn points_for(&self, test: &str) -> u32 {
         self.points.get(test).copied().unwrap_or(1)
+    }
+
+    /// Every test of the chapter's test file, whose text is `tests`, with the points it is
+    /// worth, in the order of the file.
+    pub fn tests_with_points(&self, tests: &str) -> Vec<(String, u32)> {
+        source::declared_tests(tests)
+            .into_iter()
+            .map(|name| {
+                let points = self.points_for(&name);
+                (name, points)
+            })
+            .collect()
+    }
+
+    /// The points the chapter is worth: those of every test of its test file, whose text is
+    /// `tests`.
+    pub fn worth(&self, tests: &str) -> u32 {
+        self.tests_with_points(tests).iter().map(|(_, p)| p).sum()
     }
 
     /// True when `query` names this chapter: `ch3`, `3`, `ch03`, `03`, `framing` or
@@ -271,7 +291,7 @@ impl Workbook {
             return;
         }
         let solution_lib = chapter.solution_dir().join("src/lib.rs");
-        let include = format!("#[path = \"../../../{}\"]", slash(&tests));
+        let include = source::tests_include(&tests);
         match fs::read_to_string(self.root.join(&solution_lib)) {
             Ok(source) if source.contains(&include) => {}
             Ok(_) => problems.push(format!(
@@ -297,8 +317,9 @@ impl Workbook {
 
     fn check_points(&self, chapter: &Chapter, test_source: &str, problems: &mut Vec<String>) {
         let tests = chapter.tests_file();
+        let declared = source::declared_tests(test_source);
         for test in chapter.points.keys() {
-            if !test_source.contains(&format!("fn {test}(")) {
+            if !declared.contains(test) {
                 problems.push(format!(
                     "{}: the manifest gives points to `{test}`, which is not a test in {}",
                     chapter.id,

@@ -98,7 +98,7 @@ fn each_chapter_is_graded_on_its_own_into_a_summary_and_the_points_and_unfinishe
         log.contains("::group::ch2 · Doubling: does not compile, 0/2 points\n"),
         "{log}"
     );
-    assert!(log.contains("passed answers forty two"), "{log}");
+    assert!(log.contains("Passed answers forty two"), "{log}");
     assert!(log.contains("error[E0308]"), "the compiler's words: {log}");
     assert_groups_are_closed_and_commands_stopped(&log, 2);
 

@@ -1,7 +1,8 @@
 //! Tests of the runner's comforts for students: the next step after a chapter passes is the
 //! first chapter not done yet; a wait for cargo's lock is said at once; `reset` says how to put
 //! the backup back, and `reset --restore` does; a student copy's `--help` leaves out the
-//! instructors' commands; and hints can be asked about one function at a time.
+//! instructors' commands; hints can be asked about one function at a time; and the proxy runs
+//! anywhere, workbook or not.
 //!
 //! They run the runner as a person would, on throwaway copies of the small fixture workbook
 //! (`tests/fixtures/kit/`), each in a folder and a build folder of its own, bounded in time.
@@ -209,6 +210,68 @@ impl Drop for Running {
 }
 
 #[test]
+fn the_proxy_runs_outside_any_workbook() {
+    let scratch = Scratch::new("proxy");
+    // An echo server for the proxy to forward to.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = server.local_addr().unwrap().to_string();
+    thread::spawn(move || {
+        if let Ok((mut stream, _)) = server.accept() {
+            let mut writer = stream.try_clone().unwrap();
+            let _ = std::io::copy(&mut stream, &mut writer);
+        }
+    });
+    let mut proxy = Running(Some(
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .current_dir(scratch.path())
+            .args(["--color", "never", "proxy", "--listen", "127.0.0.1:0"])
+            .args(["--to", &target, "--chunk", "1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot run the runner"),
+    ));
+    let (send, lines) = mpsc::channel();
+    let stdout = proxy.child().stdout.take().unwrap();
+    thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = lines
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| {
+            let child = proxy.0.take().unwrap();
+            panic!(
+                "the proxy started outside a workbook said nothing: {}",
+                said(&child.wait_with_output().unwrap())
+            )
+        });
+    let address = first
+        .strip_prefix("proxy on ")
+        .and_then(|rest| rest.split_once(','))
+        .map(|(address, _)| address.to_owned())
+        .unwrap_or_else(|| panic!("not the proxy's first line: {first}"));
+    let echoed = testkit::within(RUN_LIMIT, "an echo through the proxy", move || {
+        use std::io::{Read, Write};
+        let mut client = std::net::TcpStream::connect(address).unwrap();
+        client.write_all(b"hi").unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut echoed = Vec::new();
+        client.read_to_end(&mut echoed).unwrap();
+        echoed
+    });
+    assert_eq!(echoed, b"hi");
+    let piece = lines
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the proxy printed nothing of the connection");
+    assert!(piece.starts_with("#1 "), "{piece}");
+}
+
+#[test]
 fn waiting_for_another_builds_lock_is_said_at_once() {
     let scratch = Scratch::new("lock");
     let root = fixture(&scratch);
@@ -273,7 +336,7 @@ fn waiting_for_another_builds_lock_is_said_at_once() {
     );
     let out = text(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{out}");
-    assert!(out.contains("todo answers forty two"), "{out}");
+    assert!(out.contains("Todo answers forty two"), "{out}");
     assert!(
         lines.try_iter().all(|line| !line.contains("Waiting")),
         "said once"

@@ -264,26 +264,10 @@ fn honest_students_get_exactly_their_points() {
 }
 
 fn commit_at(repo: &Path, message: &str, date: &str) {
-    let status = Command::new("git")
-        .current_dir(repo)
-        .args([
-            "-c",
-            "user.name=Student",
-            "-c",
-            "user.email=s@example.invalid",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "commit",
-            "--quiet",
-            "--all",
-            "-m",
-            message,
-        ])
+    let status = common::git_command(repo)
+        .args(["commit", "--quiet", "--all", "-m", message])
         .env("GIT_AUTHOR_DATE", date)
         .env("GIT_COMMITTER_DATE", date)
-        .stdin(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success(), "git commit failed");

@@ -251,12 +251,12 @@ fn watch_checks_again_on_save_and_moves_on_when_the_chapter_passes() {
     assert_eq!(code, Some(1), "{said}");
     let order = [
         "Checking ch1 · The answer",
-        "todo answers forty two",
+        "Todo answers forty two",
         "Changed exercises/ch01-answer/src/lib.rs",
-        "passed answers forty two",
+        "Passed answers forty two",
         "Moving on to ch2 · Doubling",
         "Checking ch2 · Doubling",
-        "todo doubles two",
+        "Todo doubles two",
     ];
     let mut from = 0;
     for expected in order {
@@ -275,7 +275,7 @@ fn watch_without_a_chapter_starts_at_the_first_that_does_not_pass() {
     let watch = Watch::start(&root, &["--rounds", "2", "--timeout", "10"]);
     let (code, said) = watch.finish();
     assert_eq!(code, Some(1), "{said}");
-    assert!(said.contains("passes ch1 · The answer"), "{said}");
+    assert!(said.contains("Passes ch1 · The answer"), "{said}");
     assert!(said.contains("Checking ch2 · Doubling"), "{said}");
     assert!(!said.contains("Checking ch1"), "{said}");
 }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod common;
+
 /// The limit for one run of the runner; the runner's own deadline for a stuck test is 2 s.
 const RUN_LIMIT: Duration = Duration::from_secs(240);
 
@@ -23,35 +25,11 @@ fn fixture() -> &'static Path {
         let copy = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fixture-workbook");
         let testkit = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testkit");
         let testkit = testkit.to_string_lossy().replace('\\', "/");
-        sync(&source, &copy, &|text| {
+        common::sync_tree(&source, &copy, &|text| {
             text.replace("\"TESTKIT\"", &format!("\"{testkit}\""))
         });
         copy
     })
-}
-
-fn sync(from: &Path, to: &Path, edit: &dyn Fn(String) -> String) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let (source, destination) = (entry.path(), to.join(entry.file_name()));
-        if source.is_dir() {
-            sync(&source, &destination, edit);
-        } else {
-            let text = edit(fs::read_to_string(&source).unwrap());
-            if fs::read_to_string(&destination).ok().as_deref() != Some(text.as_str()) {
-                fs::write(&destination, text).unwrap();
-            }
-        }
-    }
-    // A source file the fixture no longer has must not linger in the copy of an earlier run.
-    for entry in fs::read_dir(to).unwrap() {
-        let path = entry.unwrap().path();
-        let source = from.join(path.file_name().unwrap());
-        if path.is_file() && !source.exists() && path.extension().is_some_and(|e| e == "rs") {
-            fs::remove_file(&path).unwrap();
-        }
-    }
 }
 
 /// Runs `cargo xtask ARGS` on the fixture, bounded by the watchdog.
@@ -155,11 +133,11 @@ fn the_text_report_has_a_line_per_test_a_score_and_the_next_step() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     for line in [
-        "      passed adds two numbers",
-        "      failed doubles a number",
-        "        todo greets politely",
-        "    panicked picks an item",
-        "   timed out waits with a watchdog",
+        "      Passed adds two numbers",
+        "      Failed doubles a number",
+        "        Todo greets politely",
+        "    Panicked picks an item",
+        "   Timed out waits with a watchdog",
         "       Score 1/6 tests passed (3/8 points)",
         "cargo xtask hint ch1",
     ] {
@@ -278,9 +256,9 @@ fn the_progress_table_covers_every_chapter() {
     let output = xtask(&["check", "--timeout", "2"]);
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains("in progress ch1  Every verdict"), "{text}");
-    assert!(text.contains("does not compile ch2"), "{text}");
-    assert!(text.contains("not started ch3"), "{text}");
+    assert!(text.contains("In progress ch1  Every verdict"), "{text}");
+    assert!(text.contains("Does not compile ch2"), "{text}");
+    assert!(text.contains("Not started ch3"), "{text}");
     assert!(text.contains("Next cargo xtask check ch1"), "{text}");
 }
 

@@ -1,7 +1,8 @@
 //! The repository's own tidiness, which no compiler checks: every Rust file says what it is in a
-//! `//!` comment before anything else, and the README's table of chapters is the manifest's
-//! list (numbers and titles, in order), so a chapter added, dropped or renamed in
-//! `chapters.toml` cannot leave the README behind.
+//! `//!` comment before anything else; the README's table of chapters is the manifest's list
+//! (numbers and titles, in order), so a chapter added, dropped or renamed in `chapters.toml`
+//! cannot leave the README behind; and every status word the runner writes is capitalised, as
+//! cargo's are (`Checking`, `Verified`, `Caught`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -42,7 +43,10 @@ fn every_rust_file_opens_with_what_it_is() {
     let root = root();
     let mut files = Vec::new();
     rust_files(&root, &mut files);
-    assert!(files.len() > 50, "the search found too few Rust files: {files:?}");
+    assert!(
+        files.len() > 50,
+        "the search found too few Rust files: {files:?}"
+    );
     let missing: Vec<String> = files
         .iter()
         .filter(|file| !opens_with_a_module_comment(&fs::read_to_string(file).unwrap()))
@@ -110,5 +114,52 @@ fn chapter_rows_are_read_from_the_table_only() {
     assert_eq!(
         readme_chapters(readme),
         [(1, "One".to_owned()), (2, "Two: more".to_owned())]
+    );
+}
+
+/// The literal status words of the `.status(tone, "Word", …)` calls in `source`: the second
+/// argument of every `.status(` call whose first is a tone, when it is a string literal.
+fn status_words(source: &str) -> Vec<String> {
+    source
+        .split(".status(")
+        .skip(1)
+        .filter_map(|call| {
+            let (tone, rest) = call.split_once(',')?;
+            if !tone.to_lowercase().contains("tone") {
+                return None;
+            }
+            let word = rest.trim_start().strip_prefix('"')?;
+            Some(word.split('"').next()?.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn status_words_are_read_from_status_calls_only() {
+    let source = "shell.status(Tone::Good, \"Checking\", x);\n\
+                  shell.status(\n    tone,\n    \"passed\",\n);\n\
+                  command.status();\nshell.status(tone, verb, x);\n";
+    assert_eq!(status_words(source), ["Checking", "passed"]);
+}
+
+#[test]
+fn every_status_word_is_capitalised_as_cargos_are() {
+    let src = root().join("xtask/src");
+    let (mut lower, mut seen) = (Vec::new(), 0);
+    for entry in fs::read_dir(&src).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let source = fs::read_to_string(entry.path()).unwrap();
+        for word in status_words(&source) {
+            seen += 1;
+            if !word.starts_with(|c: char| c.is_uppercase()) {
+                lower.push(format!("{name}: \"{word}\""));
+            }
+        }
+    }
+    assert!(seen > 40, "the search found only {seen} status words");
+    assert!(
+        lower.is_empty(),
+        "status words are capitalised, as cargo's are (`Checking`, `Finished`): \n  {}",
+        lower.join("\n  ")
     );
 }

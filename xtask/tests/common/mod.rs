@@ -1,6 +1,7 @@
-//! What the runner's integration tests that work on copies of the fixture workbook share: a
-//! scratch folder, the fixture copied into it (alone, or as a git repository with one commit),
-//! the runner run on it as a person would, bounded in time, and git.
+//! What the runner's integration tests (and benchmarks) that work on copies of a workbook share:
+//! a scratch folder, the one way to copy a folder, the fixture copied into a scratch folder
+//! (alone, or as a git repository with one commit), the runner run on it as a person would,
+//! bounded in time, and git.
 
 // Each test file uses its own part of this.
 #![allow(dead_code)]
@@ -48,15 +49,40 @@ pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Copies the folder `from` into `to`, build output (`target/`) left out.
 pub fn copy_tree(from: &Path, to: &Path) {
+    sync_tree(from, to, &|text| text);
+}
+
+/// Makes `to` a copy of the folder `from` (build output left out), each text file passed through
+/// `edit` on the way. A file that is already as it should be is not written again, so that
+/// cargo's incremental builds in a copy kept across runs still work, and a `.rs` file that
+/// `from` no longer has is removed from `to`.
+pub fn sync_tree(from: &Path, to: &Path, edit: &dyn Fn(String) -> String) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let (source, destination) = (entry.path(), to.join(entry.file_name()));
         if source.is_dir() {
-            copy_tree(&source, &destination);
-        } else {
-            fs::copy(&source, &destination).unwrap();
+            if entry.file_name() != "target" {
+                sync_tree(&source, &destination, edit);
+            }
+            continue;
+        }
+        let bytes = fs::read(&source).unwrap();
+        let bytes = match String::from_utf8(bytes) {
+            Ok(text) => edit(text).into_bytes(),
+            Err(binary) => binary.into_bytes(),
+        };
+        if fs::read(&destination).ok().as_deref() != Some(bytes.as_slice()) {
+            fs::write(&destination, bytes).unwrap();
+        }
+    }
+    for entry in fs::read_dir(to).unwrap() {
+        let path = entry.unwrap().path();
+        let source = from.join(path.file_name().unwrap());
+        if path.is_file() && !source.exists() && path.extension().is_some_and(|e| e == "rs") {
+            fs::remove_file(&path).unwrap();
         }
     }
 }
@@ -123,9 +149,10 @@ pub fn said(output: &Output) -> String {
     format!("{}{}", text(&output.stdout), text(&output.stderr))
 }
 
-/// Runs git in `root`, with an identity of its own; panics with git's words if it fails.
-pub fn git(root: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
+/// Git in `root`, with an identity of its own and no signing, reading nothing from the terminal.
+pub fn git_command(root: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
         .current_dir(root)
         .args([
             "-c",
@@ -134,8 +161,14 @@ pub fn git(root: &Path, args: &[&str]) -> String {
             "user.email=student@example.invalid",
         ])
         .args(["-c", "commit.gpgsign=false"])
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs git in `root`, with an identity of its own; panics with git's words if it fails.
+pub fn git(root: &Path, args: &[&str]) -> String {
+    let output = git_command(root)
         .args(args)
-        .stdin(Stdio::null())
         .output()
         .expect("cannot run git");
     assert!(
