@@ -1,7 +1,8 @@
 //! `--check`: load the built book in headless Chromium, over HTTP, and check what a reader
 //! would see: the title, every chapter in the sidebar, highlighted code, a command's real
 //! output, and a search that finds something. Screenshots of two pages, in a light and a dark
-//! theme, are kept in `book/build/screenshots/` for a person to look at.
+//! theme, are kept in `target/book-screenshots/` for a person to look at: outside `book/build/`,
+//! which is the site, so that publishing it never publishes them.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -86,8 +87,8 @@ pub fn check(book_dir: &Path, build_dir: &Path) -> Result<()> {
         ));
     }
 
-    let shots = build_dir.join("screenshots");
-    fs::create_dir_all(&shots)?;
+    let shots = Path::new("../target/book-screenshots");
+    fs::create_dir_all(shots)?;
     for (name, page) in [("introduction", "index.html"), ("chapter-1", CMDRUN_PAGE)] {
         for theme in ["light", "navy"] {
             let file = shots.join(format!("{name}-{theme}.png"));

@@ -141,6 +141,172 @@ pub fn chapters_link_their_exercises(manifest: &Path, src: &Path) -> Result<()> 
     report("chapters without a link to their exercise", problems)
 }
 
+/// The end of every chapter: on its last page (in SUMMARY.md's order), a recap, questions a
+/// reader answers before revealing the answer, and further reading, under these headings.
+const RECAP: &str = "## Recap";
+const CHECK_YOURSELF: &str = "## Check yourself";
+const FURTHER_READING: &str = "## Further reading";
+
+static LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\]\((https?://[^)\s]+)\)").expect("a valid regex"));
+static SUMMARY_LINK: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\]\(([^)#\s]+\.md)").expect("a valid regex"));
+
+/// Every chapter of `manifest` ends, on its last page, with `## Recap` (three to five points),
+/// `## Check yourself` (three to five questions in `<details>` with a `<summary>`) and
+/// `## Further reading` (three links or more), in that order.
+pub fn chapters_end_with_recap_questions_and_reading(manifest: &Path, src: &Path) -> Result<()> {
+    let text = fs::read_to_string(manifest)
+        .with_context(|| format!("cannot read {}", manifest.display()))?;
+    let summary = fs::read_to_string(src.join("SUMMARY.md"))
+        .with_context(|| format!("cannot read {}", src.join("SUMMARY.md").display()))?;
+    let mut problems = Vec::new();
+    for (index, caps) in SLUG.captures_iter(&text).enumerate() {
+        let folder = format!("ch{:02}-{}", index + 1, &caps[1]);
+        let Some(last) = SUMMARY_LINK
+            .captures_iter(&summary)
+            .map(|link| link[1].to_owned())
+            .filter(|link| link.starts_with(&format!("{folder}/")))
+            .last()
+        else {
+            continue; // SUMMARY.md's own check names a chapter it lacks.
+        };
+        let page = fs::read_to_string(src.join(&last)).unwrap_or_default();
+        problems.extend(
+            chapter_ending_problems(&page)
+                .into_iter()
+                .map(|problem| format!("src/{last} (the last page of {folder}): {problem}")),
+        );
+    }
+    report(
+        "chapters that do not end with a recap, questions and reading",
+        problems,
+    )
+}
+
+/// What the end of a chapter's last page lacks, one sentence each.
+fn chapter_ending_problems(page: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let at = |heading: &str| page.lines().position(|line| line.trim_end() == heading);
+    let (recap, check, reading) = (at(RECAP), at(CHECK_YOURSELF), at(FURTHER_READING));
+    let lines: Vec<&str> = page.lines().collect();
+    // The lines of the section that starts at `start`, up to the next heading of its level.
+    let section = |start: usize| -> Vec<&str> {
+        lines[start + 1..]
+            .iter()
+            .take_while(|line| !line.starts_with("## ") && !line.starts_with("# "))
+            .copied()
+            .collect()
+    };
+    for (found, heading) in [
+        (recap, RECAP),
+        (check, CHECK_YOURSELF),
+        (reading, FURTHER_READING),
+    ] {
+        if found.is_none() {
+            problems.push(format!("no `{heading}` section"));
+        }
+    }
+    if let (Some(recap), Some(check), Some(reading)) = (recap, check, reading)
+        && !(recap < check && check < reading)
+    {
+        problems.push(format!(
+            "the sections must come in the order `{RECAP}`, `{CHECK_YOURSELF}`, \
+                 `{FURTHER_READING}`"
+        ));
+    }
+    if let Some(recap) = recap {
+        let points = section(recap)
+            .iter()
+            .filter(|line| line.starts_with("- ") || line.starts_with("* "))
+            .count();
+        if !(3..=5).contains(&points) {
+            problems.push(format!("`{RECAP}` has {points} points; give three to five"));
+        }
+    }
+    if let Some(check) = check {
+        let body = section(check).join("\n");
+        let questions = body.matches("<details>").count();
+        let summaries = body.matches("<summary>").count();
+        let closed = body.matches("</details>").count();
+        if !(3..=5).contains(&questions) {
+            problems.push(format!(
+                "`{CHECK_YOURSELF}` has {questions} questions (`<details>`); give three to five"
+            ));
+        }
+        if summaries != questions || closed != questions {
+            problems.push(format!(
+                "in `{CHECK_YOURSELF}`, every question is a `<details>` with one `<summary>` \
+                 (the question) and a closing `</details>` ({questions} opened, {summaries} \
+                 summaries, {closed} closed)"
+            ));
+        }
+    }
+    if let Some(reading) = reading {
+        let links = LINK.find_iter(&section(reading).join("\n")).count();
+        if links < 3 {
+            problems.push(format!(
+                "`{FURTHER_READING}` has {links} links to read; give three or more"
+            ));
+        }
+    }
+    problems
+}
+
+/// The widest a line of a listing may be: wider lines scroll sideways in the page.
+const LISTING_COLUMNS: usize = 80;
+
+static CODE_BLOCK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?s)<code class="language-(rust|python)[^"]*">(.*?)</code>"#)
+        .expect("a valid regex")
+});
+
+/// Every line of every Rust and Python listing in the built pages (hidden lines included, as a
+/// reader can show them) is at most 80 columns wide.
+pub fn listings_fit(build_dir: &Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for page in files_with_extension(build_dir, "html")? {
+        let name = page
+            .strip_prefix(build_dir)
+            .unwrap_or(&page)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if name == "print.html" {
+            continue;
+        }
+        let text =
+            fs::read_to_string(&page).with_context(|| format!("cannot read {}", page.display()))?;
+        for block in CODE_BLOCK.captures_iter(&text) {
+            let code = decode_entities(&TAG.replace_all(&block[2], ""));
+            for line in code.lines() {
+                let width = line.chars().count();
+                if width > LISTING_COLUMNS {
+                    problems.push(format!(
+                        "{name} (from src/{}): a {} listing has a line of {width} columns: `{}`",
+                        name.replace(".html", ".md"),
+                        &block[1],
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    report(
+        &format!("listings wider than {LISTING_COLUMNS} columns"),
+        problems,
+    )
+}
+
+/// The text of HTML with the entities mdBook writes in code turned back into characters.
+fn decode_entities(html: &str) -> String {
+    html.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
 static HREF: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\b(?:href|src)="([^"]*)""#).expect("a valid regex"));
 static ID: LazyLock<Regex> =
@@ -156,6 +322,14 @@ pub fn html(build_dir: &Path) -> Result<()> {
     let pages = files_with_extension(&build_dir, "html")?;
     let mut ids: HashMap<PathBuf, BTreeSet<String>> = HashMap::new();
     let mut problems = Vec::new();
+    // The build folder is the site: the browser check keeps its screenshots elsewhere.
+    if build_dir.join("screenshots").exists() {
+        problems.push(
+            "screenshots/: the build folder is published as it is; keep screenshots \
+                       out of it"
+                .to_owned(),
+        );
+    }
     for page in &pages {
         let text =
             fs::read_to_string(page).with_context(|| format!("cannot read {}", page.display()))?;
@@ -435,6 +609,98 @@ mod tests {
             .to_string();
         assert!(
             error.contains("src/ch02-b/") && !error.contains("ch01-a/:"),
+            "{error}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_chapter_ending_lacking_a_part_is_named() {
+        let good = "# Page\n\ntext\n\n## Recap\n\n- one\n- two\n- three\n\n## Check yourself\n\n\
+            <details>\n<summary>Q1?</summary>\n\nA1.\n\n</details>\n\n\
+            <details>\n<summary>Q2?</summary>\n\nA2.\n\n</details>\n\n\
+            <details>\n<summary>Q3?</summary>\n\nA3.\n\n</details>\n\n\
+            ## Further reading\n\n- [a](https://a.example/)\n- [b](https://b.example/)\n\
+            - [c](https://c.example/)\n";
+        assert!(
+            chapter_ending_problems(good).is_empty(),
+            "{:?}",
+            chapter_ending_problems(good)
+        );
+        let without_recap = good.replace("## Recap", "## Summary");
+        assert_eq!(
+            chapter_ending_problems(&without_recap),
+            ["no `## Recap` section"]
+        );
+        let two_points = good.replace("- three\n", "");
+        assert_eq!(
+            chapter_ending_problems(&two_points),
+            ["`## Recap` has 2 points; give three to five"]
+        );
+        let unclosed = good.replacen("</details>", "", 1);
+        assert!(chapter_ending_problems(&unclosed)[0].contains("2 closed"));
+        let few_links = good.replace("- [c](https://c.example/)\n", "");
+        assert_eq!(
+            chapter_ending_problems(&few_links),
+            ["`## Further reading` has 2 links to read; give three or more"]
+        );
+        let reordered = good.replace("## Recap", "## Recap_").replace(
+            "## Further reading",
+            "## Further reading\n\n## Recap\n\n- a\n- b\n- c",
+        );
+        assert!(
+            chapter_ending_problems(&reordered)
+                .iter()
+                .any(|p| p.contains("order"))
+        );
+    }
+
+    #[test]
+    fn a_chapter_is_checked_on_its_last_page() {
+        let dir = scratch("endings");
+        fs::create_dir_all(dir.join("src/ch01-a")).unwrap();
+        fs::write(dir.join("chapters.toml"), "[[chapter]]\nslug = \"a\"\n").unwrap();
+        fs::write(
+            dir.join("src/SUMMARY.md"),
+            "- [A](ch01-a/index.md)\n  - [More](ch01-a/more.md)\n",
+        )
+        .unwrap();
+        fs::write(dir.join("src/ch01-a/index.md"), "## Recap\n").unwrap();
+        fs::write(dir.join("src/ch01-a/more.md"), "# More\n").unwrap();
+        let error = chapters_end_with_recap_questions_and_reading(
+            &dir.join("chapters.toml"),
+            &dir.join("src"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("src/ch01-a/more.md (the last page of ch01-a): no `## Recap` section"),
+            "{error}"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_listing_line_over_80_columns_is_reported_with_its_page() {
+        let dir = scratch("widths");
+        let long = "x".repeat(81);
+        fs::write(
+            dir.join("page.html"),
+            format!(
+                "<pre><code class=\"language-rust\">fn f() {{}}\n<span class=\"boring\">{long}</span>\n</code></pre>\
+                 <pre><code class=\"language-text\">{long}</code></pre>\
+                 <pre><code class=\"language-python\">a = &quot;{}&quot;</code></pre>",
+                "y".repeat(74)
+            ),
+        )
+        .unwrap();
+        let error = listings_fit(&dir).unwrap_err().to_string();
+        assert!(
+            error.contains("(1):"),
+            "only the Rust line is too wide: {error}"
+        );
+        assert!(
+            error.contains("page.html (from src/page.md): a rust listing has a line of 81 columns"),
             "{error}"
         );
         fs::remove_dir_all(&dir).unwrap();

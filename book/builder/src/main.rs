@@ -138,10 +138,18 @@ fn run() -> Result<ExitCode> {
         &book_dir.join("../chapters.toml"),
         &book_dir.join("src"),
     );
-    match links {
-        Err(error) if options.check => return Err(error),
-        Err(error) => eprintln!("warning: {error:#}"),
-        Ok(()) => {}
+    // So may a chapter still without its recap, or a listing still too wide.
+    let endings = checks::chapters_end_with_recap_questions_and_reading(
+        &book_dir.join("../chapters.toml"),
+        &book_dir.join("src"),
+    );
+    let widths = checks::listings_fit(&build_dir);
+    for outcome in [links, endings, widths] {
+        match outcome {
+            Err(error) if options.check => return Err(error),
+            Err(error) => eprintln!("warning: {error:#}"),
+            Ok(()) => {}
+        }
     }
     if options.check {
         browser::check(book_dir, &build_dir)?;
