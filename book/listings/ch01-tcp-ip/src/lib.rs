@@ -9,8 +9,10 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
 // ANCHOR: addresses
 /// One service on the loopback interface, over IPv4 and over IPv6.
 pub fn loopback_endpoints() -> [SocketAddr; 2] {
-    let v4 = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 5555); // 127.0.0.1:5555
-    let v6 = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), 5555); // [::1]:5555
+    // 127.0.0.1:5555
+    let v4 = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), 5555);
+    // [::1]:5555
+    let v6 = SocketAddr::new(Ipv6Addr::LOCALHOST.into(), 5555);
     [v4, v6]
 }
 // ANCHOR_END: addresses

@@ -1,13 +1,14 @@
-# The lecture's client, with two changes: the port, which the book's program passes in, and a
-# longer greeting than the lecture's b"hello".
+# Chapter 2: a Python client for the Rust echo server, with the calls of
+# the lecture's client. The book's program passes the port in; the
+# greeting is longer than the lecture's b"hello".
 import socket
 import sys
 
 port = int(sys.argv[1])
 
 client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-client.connect(('127.0.0.1', port))  # connect to server
+client.connect(('127.0.0.1', port))
 client.sendall(b"hello from Python\n")
-data = client.recv(512)
+data = client.recv(512)  # whatever has arrived, up to 512 bytes
 print(data)
-client.close()  # close connection
+client.close()

@@ -1,7 +1,9 @@
-# The CPU-bound work that chapter 6 times: the total number of Collatz steps of every number in
-# a range. Pure Python arithmetic, so a thread running it holds the GIL the whole time.
+# The CPU-bound work that chapter 6 times: the total number of Collatz steps
+# of every number in a range. Pure Python arithmetic, so a thread running it
+# holds the GIL the whole time.
 
 
+# ANCHOR: steps
 def steps(n):
     count = 0
     while n != 1:
@@ -12,10 +14,12 @@ def steps(n):
 
 def total_steps(start, end):
     return sum(steps(n) for n in range(start, end))
+# ANCHOR_END: steps
 
 
 def chunks(limit, workers):
-    """Splits 1..=limit into `workers` contiguous ranges whose lengths differ by at most one."""
+    """Splits 1..=limit into `workers` contiguous ranges whose lengths
+    differ by at most one."""
     count = limit
     base, longer = divmod(count, workers)
     start = 1

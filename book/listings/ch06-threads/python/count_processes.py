@@ -1,5 +1,6 @@
-# Counts Collatz steps for 1..=LIMIT on WORKERS processes, the lecture's way around the GIL,
-# and prints the seconds it took and the total: `python3 count_processes.py WORKERS LIMIT`.
+# Counts Collatz steps for 1..=LIMIT on WORKERS processes, the lecture's way
+# around the GIL, and prints the seconds it took and the total:
+# `python3 count_processes.py WORKERS LIMIT`.
 import multiprocessing
 import sys
 import time
@@ -7,6 +8,7 @@ import time
 from collatz import chunks, total_steps
 
 
+# ANCHOR: main
 def fun(start, end, results):
     results.put(total_steps(start, end))
 
@@ -26,3 +28,4 @@ if __name__ == "__main__":
         p.join()  # block until process ends
     elapsed = time.perf_counter() - began
     print(elapsed, total)
+# ANCHOR_END: main

@@ -1,5 +1,6 @@
-# Counts Collatz steps for 1..=LIMIT on WORKERS threads, started and joined the lecture's way,
-# and prints the seconds it took and the total: `python3 count_threads.py WORKERS LIMIT`.
+# Counts Collatz steps for 1..=LIMIT on WORKERS threads, started and joined
+# the lecture's way, and prints the seconds it took and the total:
+# `python3 count_threads.py WORKERS LIMIT`.
 import sys
 import threading
 import time
@@ -7,6 +8,7 @@ import time
 from collatz import chunks, total_steps
 
 
+# ANCHOR: main
 def fun(start, end, results, slot):
     results[slot] = total_steps(start, end)
 
@@ -24,3 +26,4 @@ for t in threads:
     t.join()  # block until thread ends
 elapsed = time.perf_counter() - began
 print(elapsed, sum(results))
+# ANCHOR_END: main

@@ -1,4 +1,8 @@
-//! The code that chapter 7 of the book shows, included by anchor and compiled (and tested) here.
+//! The code that chapter 7 of the book shows, included by anchor and compiled
+//! (and tested) here.
+
+pub mod car_park;
+pub mod worker;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -6,8 +10,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread;
 
 // ANCHOR: arc_mutex
-/// Four threads add to one counter: the `Arc` lets them all own it, the `Mutex` lets one at a
-/// time change it.
+/// Four threads add to one counter: the `Arc` lets them all own it, the
+/// `Mutex` lets one at a time change it.
 pub fn count_with_a_mutex(per_thread: u64) -> u64 {
     let total = Arc::new(Mutex::new(0_u64));
     let handles: Vec<_> = (0..4)
@@ -28,7 +32,8 @@ pub fn count_with_a_mutex(per_thread: u64) -> u64 {
 // ANCHOR_END: arc_mutex
 
 // ANCHOR: atomic
-/// The same count with an atomic: `fetch_add` reads, adds and writes in one indivisible step.
+/// The same count with an atomic: `fetch_add` reads, adds and writes in one
+/// indivisible step.
 pub fn count_with_an_atomic(per_thread: u64) -> u64 {
     let total = AtomicU64::new(0);
     thread::scope(|scope| {
@@ -45,8 +50,8 @@ pub fn count_with_an_atomic(per_thread: u64) -> u64 {
 // ANCHOR_END: atomic
 
 // ANCHOR: rwlock
-/// A phone book that many threads read at once and few change: an `RwLock` lets any number of
-/// readers in together, or one writer alone.
+/// A phone book that many threads read at once and few change: an `RwLock`
+/// lets any number of readers in together, or one writer alone.
 #[derive(Default)]
 pub struct PhoneBook {
     numbers: RwLock<HashMap<String, String>>,
@@ -73,9 +78,9 @@ pub struct Account {
 }
 
 // ANCHOR: lock_order
-/// Moves `amount` from one account to another. Both locks are always taken in the same order
-/// (lower id first), whichever way the money goes, so two opposite transfers cannot each hold
-/// one lock while waiting for the other.
+/// Moves `amount` from one account to another. Both locks are always taken in
+/// the same order (lower id first), whichever way the money goes, so two
+/// opposite transfers cannot each hold one lock while waiting for the other.
 pub fn transfer(from: &Account, to: &Account, amount: i64) {
     let (first, second) = if from.id < to.id {
         (from, to)
@@ -97,6 +102,36 @@ pub fn transfer(from: &Account, to: &Account, amount: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use ch06_threads_listings::{expect_compile_error, rustc_runs};
+
+    #[test]
+    fn an_rc_moved_into_a_thread_is_refused_with_e0277() {
+        if !rustc_runs() {
+            eprintln!("skipped: rustc cannot be run on this machine");
+            return;
+        }
+        let file = "book/listings/ch07-sharing/broken/rc.rs";
+        let messages = expect_compile_error(file, "E0277").unwrap();
+        assert!(
+            messages.contains("`Rc<usize>` cannot be sent between threads"),
+            "{messages}"
+        );
+    }
+
+    #[test]
+    fn moving_out_of_a_type_with_drop_is_refused_with_e0509() {
+        if !rustc_runs() {
+            eprintln!("skipped: rustc cannot be run on this machine");
+            return;
+        }
+        let file = "book/listings/ch07-sharing/broken/close_by_value.rs";
+        let messages = expect_compile_error(file, "E0509").unwrap();
+        assert!(
+            messages.contains("cannot move out of type `Worker`"),
+            "{messages}"
+        );
+    }
 
     #[test]
     fn both_counters_count_every_increment() {

@@ -3,6 +3,7 @@
 //! whose broadcast stalls. The programs in `src/bin` also run the reference
 //! server, as a program of its own (see [`reference`]).
 
+pub mod duplex;
 pub mod lifecycle;
 pub mod naive;
 pub mod reference;

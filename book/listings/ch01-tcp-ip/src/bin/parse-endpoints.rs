@@ -1,4 +1,6 @@
-//! Parses a few pieces of text as endpoints and prints what each one is, for chapter 1.
+//! Parses a few pieces of text as endpoints and prints what each one is,
+//! for chapter 1. It uses std only and no network, so the book lets you
+//! run it in the Rust Playground.
 
 use std::net::SocketAddr;
 

@@ -10,16 +10,15 @@ fn main() {
         let addr: SocketAddr = text.parse().expect("a valid endpoint");
         match TcpListener::bind(addr) {
             Ok(listener) => {
-                let bound = listener
-                    .local_addr()
-                    .expect("a bound listener has an address");
+                let bound = listener.local_addr().expect("a bound address");
                 let family = if bound.is_ipv4() { "IPv4" } else { "IPv6" };
                 let chosen = bound.port() != 0;
+                // The address without its port, which changes on every run.
+                let shown = SocketAddr::new(bound.ip(), 0).to_string();
+                let shown = shown.trim_end_matches(":0");
                 println!(
-                    "{text:<12} -> {family} listener on {}:<port> (a port was chosen: {chosen})",
-                    SocketAddr::new(bound.ip(), 0)
-                        .to_string()
-                        .trim_end_matches(":0")
+                    "{text:<12} -> {family} listener on {shown}:<port> \
+                     (a port was chosen: {chosen})"
                 );
             }
             Err(error) => println!("{text:<12} -> cannot bind here: {error}"),

@@ -4,8 +4,10 @@
 //! The sender finishes (and closes) before the receiver starts reading, so every byte is already
 //! waiting and the reads come out the same on every run.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
+
+use ch02_sockets_listings::read_in_fours;
 
 fn main() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -14,18 +16,6 @@ fn main() -> io::Result<()> {
     sender.write_all(b"hello world")?;
     drop(sender); // closes: after the 11 bytes, the receiver's read returns Ok(0)
 
-    // ANCHOR: reads
-    let mut buffer = [0u8; 4]; // like recv(4): at most 4 bytes per read
-    loop {
-        let n = receiver.read(&mut buffer)?;
-        println!(
-            "read returned {n}: {:?}",
-            String::from_utf8_lossy(&buffer[..n])
-        );
-        if n == 0 {
-            break; // the end of the stream
-        }
-    }
-    // ANCHOR_END: reads
+    read_in_fours(&mut receiver)?;
     Ok(())
 }

@@ -6,8 +6,8 @@
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 
-use ch02_sockets_listings::listen_explicitly;
-use socket2::{Domain, SockRef, Socket, Type};
+use ch02_sockets_listings::{listen_explicitly, std_sets_reuse_address};
+use socket2::{Domain, Socket, Type};
 
 /// Serves one connection and closes it from the server's side, which leaves the server's end of
 /// that connection in TIME_WAIT, still holding the port.
@@ -31,11 +31,12 @@ fn bind_again(addr: SocketAddr, reuse: bool) -> io::Result<TcpListener> {
 }
 
 fn main() -> io::Result<()> {
-    // ANCHOR: std_sets_it
+    println!(
+        "TcpListener::bind set SO_REUSEADDR: {}",
+        std_sets_reuse_address()?
+    );
+
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let reuse = SockRef::from(&listener).reuse_address()?;
-    println!("TcpListener::bind set SO_REUSEADDR: {reuse}");
-    // ANCHOR_END: std_sets_it
 
     let addr = listener.local_addr()?;
     serve_and_close(listener)?;

@@ -3,9 +3,11 @@
 //! How much one `write` takes depends on the machine's socket buffers, so the program prints
 //! only whether it was everything, never the number.
 
-use std::io::{self, Write};
+use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::thread;
+
+use ch02_sockets_listings::{send_the_rest, write_once};
 
 const EIGHT_MIB: usize = 8 << 20;
 
@@ -15,24 +17,16 @@ fn main() -> io::Result<()> {
     let (receiver, _) = listener.accept()?;
     let payload = vec![b'x'; EIGHT_MIB];
 
-    // ANCHOR: write
-    // Non-blocking, so that write returns at once with whatever the socket could take.
-    sender.set_nonblocking(true)?;
-    let taken = sender.write(&payload)?;
+    // The receiver is not reading yet, so one write takes only what fits in the buffers.
+    let taken = write_once(&mut sender, &payload)?;
     println!(
         "write was given 8 MiB and took all of it: {}",
         taken == EIGHT_MIB
     );
-    // ANCHOR_END: write
 
     // The receiver drains the connection on another thread while write_all sends the rest.
     let reader = thread::spawn(move || io::copy(&mut &receiver, &mut io::sink()));
-    // ANCHOR: write_all
-    // Blocking again: each write waits until the socket can take some bytes.
-    sender.set_nonblocking(false)?;
-    // write_all calls write again and again, until every byte is taken.
-    sender.write_all(&payload[taken..])?;
-    // ANCHOR_END: write_all
+    send_the_rest(&mut sender, &payload[taken..])?;
     drop(sender);
     let received = reader.join().expect("the reader panicked")?;
     println!(

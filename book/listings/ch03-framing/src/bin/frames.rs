@@ -3,16 +3,10 @@
 
 use std::io;
 
-use ch03_framing_listings::{receive_frame, send_frame, show};
+use ch03_framing_listings::{hex, receive_frame, send_frame, show};
 
-/// Bytes as hexadecimal pairs: `00 00 00 05 68 65`.
-fn hex(bytes: &[u8]) -> String {
-    let pairs: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    pairs.join(" ")
-}
-
+// ANCHOR: main
 fn main() -> io::Result<()> {
-    // ANCHOR: main
     for payload in [&b"hello"[..], b"", b"msg1\n"] {
         let mut wire = Vec::new();
         send_frame(&mut wire, payload)?;
@@ -24,11 +18,12 @@ fn main() -> io::Result<()> {
         b"\x00\x00\x00\x05hel",   // closes mid-frame
     ];
     for wire in peers {
+        print!("receive_frame({}) ", hex(wire));
         match receive_frame(&mut &wire[..], 4096) {
-            Ok(payload) => println!("{} gives {}", hex(wire), show(&payload)),
-            Err(error) => println!("{} fails: {error} ({:?})", hex(wire), error.kind()),
+            Ok(payload) => println!("gives {}", show(&payload)),
+            Err(e) => println!("fails with {:?}:\n    {e}", e.kind()),
         }
     }
-    // ANCHOR_END: main
     Ok(())
 }
+// ANCHOR_END: main

@@ -56,8 +56,15 @@ fn framed_server(mut stream: Paced) -> io::Result<()> {
         let lines = split_lines(&mut buffer);
         let shown: Vec<String> = lines.iter().map(|line| show(line)).collect();
         match shown.len() {
-            0 => println!("  server: no whole message yet, keeps {}", show(&buffer)),
-            1 => println!("  server: message {}, keeps {}", shown[0], show(&buffer)),
+            0 => println!(
+                "  server: no whole message yet, keeps {}",
+                show(&buffer)
+            ),
+            1 => println!(
+                "  server: message {}, keeps {}",
+                shown[0],
+                show(&buffer)
+            ),
             _ => println!(
                 "  server: messages {}, keeps {}",
                 shown.join(" and "),
@@ -68,10 +75,14 @@ fn framed_server(mut stream: Paced) -> io::Result<()> {
 }
 
 /// Sends the messages to `server` through a proxy that cuts them into pieces of `lengths` bytes.
-fn run(lengths: &[usize], server: fn(Paced) -> io::Result<()>) -> io::Result<()> {
+fn run(
+    lengths: &[usize],
+    server: fn(Paced) -> io::Result<()>,
+) -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?; // port 0: any free port
     let addr = listener.local_addr()?;
-    let (done_with_piece, piece_done): (Sender<()>, Receiver<()>) = mpsc::channel();
+    let (done_with_piece, piece_done): (Sender<()>, Receiver<()>) =
+        mpsc::channel();
     let server = thread::spawn(move || -> io::Result<()> {
         let (stream, _) = listener.accept()?;
         server(Paced {

@@ -6,25 +6,29 @@
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};
 
-fn main() -> io::Result<()> {
+/// A connected pair on loopback: (our end, the peer's end).
+fn pair() -> io::Result<(TcpStream, TcpStream)> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
-    let mut ours = TcpStream::connect(listener.local_addr()?)?;
+    let ours = TcpStream::connect(listener.local_addr()?)?;
     let (peer, _) = listener.accept()?;
+    Ok((ours, peer))
+}
+
+// ANCHOR: main
+fn main() -> io::Result<()> {
+    let (mut ours, peer) = pair()?;
     drop(peer); // the peer closes both directions and goes away
 
-    // ANCHOR: main
     let first = ours.write_all(b"are you there?");
-    println!(
-        "first write after the peer closed succeeded: {}",
-        first.is_ok()
-    );
-    // The peer's system answers that data with a reset; a later write reports it.
+    println!("first write after the peer closed: ok = {}", first.is_ok());
+    // The peer's system answers that data with a reset; a later write
+    // reports it.
     let error = loop {
         if let Err(error) = ours.write_all(b"hello?") {
             break error;
         }
     };
     println!("a later write: {:?}", error.kind());
-    // ANCHOR_END: main
     Ok(())
 }
+// ANCHOR_END: main

@@ -13,25 +13,25 @@ fn pair() -> io::Result<(TcpStream, TcpStream)> {
     Ok((ours, peer))
 }
 
+// ANCHOR: main
 fn main() -> io::Result<()> {
-    // ANCHOR: main
+    let show =
+        |piece: &[u8]| println!("got {:?}", String::from_utf8_lossy(piece));
+
     let (ours, mut peer) = pair()?;
     peer.write_all(b"bye")?;
     drop(peer); // an orderly close: FIN after the last byte
-    let ending = read_until_the_end(&ours, |piece| {
-        println!("got {:?}", String::from_utf8_lossy(piece))
-    })?;
+    let ending = read_until_the_end(&ours, show)?;
     println!("after a close: {ending:?}");
 
     let (mut ours, mut peer) = pair()?;
     peer.write_all(b"bye")?;
     ours.write_all(b"unread")?; // the peer never reads this...
-    peer.peek(&mut [0u8; 1])?; // (peek waits until it has arrived, and leaves it unread)
-    drop(peer); // ...and closing with unread data sends a reset (RST), not a FIN
-    let ending = read_until_the_end(&ours, |piece| {
-        println!("got {:?}", String::from_utf8_lossy(piece))
-    })?;
+    // (peek waits until it has arrived, and leaves it unread)
+    peer.peek(&mut [0u8; 1])?;
+    drop(peer); // ...so closing sends a reset (RST), not a FIN
+    let ending = read_until_the_end(&ours, show)?;
     println!("after a reset: {ending:?}");
-    // ANCHOR_END: main
     Ok(())
 }
+// ANCHOR_END: main

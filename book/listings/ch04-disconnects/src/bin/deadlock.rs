@@ -15,29 +15,30 @@ use ch04_disconnects_listings::{
 
 const EIGHT_MIB: usize = 8 << 20;
 
+// ANCHOR: main
 fn main() -> io::Result<()> {
     let payload: Vec<u8> = (0..EIGHT_MIB).map(|i| (i % 251) as u8).collect();
 
-    // ANCHOR: main
     let (addr, _server) = start_echo_server()?;
     let stream = TcpStream::connect(addr)?;
-    stream.set_write_timeout(Some(Duration::from_secs(2)))?; // so the deadlock shows
+    // A write timeout, so that the deadlock shows as an error:
+    stream.set_write_timeout(Some(Duration::from_secs(2)))?;
     match write_then_read(&stream, &payload) {
-        Ok(echo) => println!("write, then read: {} bytes came back", echo.len()),
-        Err(error) if is_timeout(&error) => {
-            println!("write, then read: stuck; write_all could not send 8 MiB in 2 s")
+        Ok(echo) => println!("write, then read: {} bytes back", echo.len()),
+        Err(e) if is_timeout(&e) => {
+            println!("write, then read: stuck; 8 MiB not sent in 2 s")
         }
-        Err(error) => println!("write, then read: failed with {error}"),
+        Err(e) => println!("write, then read: failed with {e}"),
     }
 
     let (addr, _server) = start_echo_server()?;
     let stream = TcpStream::connect(addr)?;
     let echo = write_while_reading(&stream, &payload)?;
+    let same = echo == payload;
     println!(
-        "write while reading: {} MiB came back, unchanged: {}",
-        echo.len() >> 20,
-        echo == payload
+        "write while reading: {} MiB back, unchanged: {same}",
+        echo.len() >> 20
     );
-    // ANCHOR_END: main
     Ok(())
 }
+// ANCHOR_END: main

@@ -1,5 +1,6 @@
-//! Runs one of the chapter's Python scripts (`cargo run -p ch06-threads-listings --bin python --
-//! start_join.py`), so the book can show what the lecture's code prints on any system.
+//! Runs one of the chapter's Python scripts (`cargo run -p
+//! ch06-threads-listings --bin python -- start_join.py`), so the book can show
+//! what the lecture's code prints on any system.
 
 use std::process::{Command, ExitCode};
 
@@ -11,7 +12,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     };
     let Some(python) = find_python() else {
-        println!("(Python 3 is not installed here, so the script did not run.)");
+        println!(
+            "(Python 3 is not installed here, so the script did not run.)"
+        );
         return ExitCode::SUCCESS;
     };
     let status = Command::new(python)

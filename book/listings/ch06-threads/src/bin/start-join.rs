@@ -1,4 +1,5 @@
-//! The lecture's start/join example in Rust: three threads, each printing its number five times.
+//! The lecture's start/join example in Rust: three threads, each printing
+//! its number five times.
 
 // ANCHOR: start_join
 use std::thread;

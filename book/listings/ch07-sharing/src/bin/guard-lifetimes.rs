@@ -1,44 +1,58 @@
-//! Where a lock guard ends: at the end of its statement, at the end of its block, or at the end
-//! of a whole `match`. `try_lock` shows whether the lock is still held, without waiting for ever.
+//! Where a lock guard ends: at the end of its statement, at the end of its
+//! block, or at the end of a whole `match`. `try_lock` shows whether the lock
+//! is still held, without waiting for ever.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-fn is_free(lock: &Mutex<HashMap<&str, u32>>) -> &'static str {
+type Scores = Mutex<HashMap<&'static str, u32>>;
+
+fn is_free(lock: &Scores) -> &'static str {
     match lock.try_lock() {
         Ok(_) => "free",
         Err(_) => "STILL HELD: locking it again here would wait for ever",
     }
 }
 
-fn main() {
-    let scores = Mutex::new(HashMap::from([("alice", 3)]));
-
-    // ANCHOR: statement
+// ANCHOR: statement
+fn in_a_statement(scores: &Scores) {
     let alice = scores.lock().unwrap().get("alice").copied();
-    println!("after a statement:    {}", is_free(&scores));
-    // ANCHOR_END: statement
+    println!("after a statement:    {} ({alice:?})", is_free(scores));
+}
+// ANCHOR_END: statement
 
-    // ANCHOR: binding
+// ANCHOR: binding
+fn bound_to_a_name(scores: &Scores) {
     let guard = scores.lock().unwrap();
-    println!("while a guard lives:  {}", is_free(&scores));
+    println!("while a guard lives:  {}", is_free(scores));
     drop(guard);
-    println!("after drop(guard):    {}", is_free(&scores));
-    // ANCHOR_END: binding
+    println!("after drop(guard):    {}", is_free(scores));
+}
+// ANCHOR_END: binding
 
-    // ANCHOR: match
+// ANCHOR: match
+fn in_a_match(scores: &Scores) {
     match scores.lock().unwrap().get("alice") {
-        Some(score) => println!("inside the match:     {} (score {score})", is_free(&scores)),
+        Some(n) => println!("inside the match:     {} ({n})", is_free(scores)),
         None => println!("nobody called alice"),
     }
-    // ANCHOR_END: match
+}
+// ANCHOR_END: match
 
-    // ANCHOR: match_fixed
+// ANCHOR: match_fixed
+fn match_on_a_copy(scores: &Scores) {
     let score = scores.lock().unwrap().get("alice").copied();
     match score {
-        Some(score) => println!("match on a copy:      {} (score {score})", is_free(&scores)),
+        Some(n) => println!("match on a copy:      {} ({n})", is_free(scores)),
         None => println!("nobody called alice"),
     }
-    // ANCHOR_END: match_fixed
-    assert_eq!(alice, Some(3));
+}
+// ANCHOR_END: match_fixed
+
+fn main() {
+    let scores = Mutex::new(HashMap::from([("alice", 3)]));
+    in_a_statement(&scores);
+    bound_to_a_name(&scores);
+    in_a_match(&scores);
+    match_on_a_copy(&scores);
 }
