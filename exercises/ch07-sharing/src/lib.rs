@@ -118,7 +118,8 @@ pub struct Pool {
 impl Pool {
     /// Starts `threads` workers (at least one; panics on 0) sharing a queue of `queue` jobs.
     pub fn new(threads: usize, queue: usize) -> Pool {
-        // TODO: `mpsc::sync_channel(queue)`; the workers share the receiver as an
+        // TODO: `mpsc::sync_channel(queue)` (with `queue` 0 it holds nothing: each `send` waits
+        // for a worker's `recv`, a rendezvous); the workers share the receiver as an
         // `Arc<Mutex<Receiver<Job>>>`. A worker locks it only to `recv` one job, then lets the
         // guard go BEFORE running the job, or the workers take turns instead of running at once.
         todo!("start {threads} workers with a queue of {queue} jobs")

@@ -77,7 +77,9 @@ fn parse_port(text: &str) -> Result<u16, EndpointError> {
 pub enum PortRange {
     /// Port 0: "any free port", chosen by the operating system when you bind.
     Any,
-    /// 1 to 1023: well-known services; binding one needs privileges on Linux and most Unix systems.
+    /// 1 to 1023: well-known services. Binding one needs privileges on Linux (by default), and
+    /// on macOS (since 10.14) only to bind a specific address such as `127.0.0.1`, not every
+    /// address; Windows never asks.
     System,
     /// 1024 to 49151: where your own servers go (the lecture uses 5555).
     Registered,

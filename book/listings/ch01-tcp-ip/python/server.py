@@ -7,15 +7,15 @@ import sys
 
 port = int(sys.argv[1]) if len(sys.argv) > 1 else 5555
 
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind(('127.0.0.1', port))  # 1024 and up: no privileges needed
-sock.listen()
-print("listening on port", sock.getsockname()[1], flush=True)
+listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(('127.0.0.1', port))  # 1024 and up: no privileges needed
+listener.listen()
+print("listening on port", listener.getsockname()[1], flush=True)
 
-client, addr = sock.accept()  # waits here until a client connects
-client.sendall(b"hello")
-data = client.recv(512)  # whatever has arrived, up to 512 bytes
-print("server received", data)
-client.close()
-sock.close()
+conn, peer = listener.accept()  # waits here until a client connects
+conn.sendall(b"hello")
+got = conn.recv(512)  # whatever has arrived, up to 512 bytes
+print("server received", got)
+conn.close()
+listener.close()

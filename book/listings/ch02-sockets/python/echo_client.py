@@ -6,9 +6,9 @@ import sys
 
 port = int(sys.argv[1])
 
-client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-client.connect(('127.0.0.1', port))
-client.sendall(b"hello from Python\n")
-data = client.recv(512)  # whatever has arrived, up to 512 bytes
-print(data)
-client.close()
+conn = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+conn.connect(('127.0.0.1', port))
+conn.sendall(b"hello from Python\n")
+echo = conn.recv(512)  # whatever has arrived, up to 512 bytes
+print(echo)
+conn.close()

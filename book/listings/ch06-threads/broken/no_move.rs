@@ -1,25 +1,23 @@
 //! Does not compile, on purpose: chapter 6's start/join example without
-//! `move`, so each closure borrows the loop's `i`. The book compiles it at
+//! `move`, so each closure borrows the loop's `n`. The book compiles it at
 //! build time and shows rustc's error (E0373).
 
 // ANCHOR: no_move
 use std::thread;
 
-fn fun(num: usize) {
+fn greet(worker: usize) {
     for _ in 0..5 {
-        println!("Thread {num}");
+        println!("worker {worker}: hello");
     }
 }
 
 fn main() {
-    let mut threads = Vec::new();
-    for i in 0..3 {
-        let t = thread::spawn(|| fun(i)); // No `move`: borrows `i`.
-        threads.push(t);
+    let mut workers = Vec::new();
+    for n in 0..3 {
+        workers.push(thread::spawn(|| greet(n))); // No `move`: borrows `n`.
     }
-
-    for t in threads {
-        t.join().unwrap();
+    for worker in workers {
+        worker.join().unwrap();
     }
 }
 // ANCHOR_END: no_move

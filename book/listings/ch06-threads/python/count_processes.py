@@ -1,4 +1,4 @@
-# Counts Collatz steps for 1..=LIMIT on WORKERS processes, the lecture's way
+# Counts Collatz steps for 1..=LIMIT on WORKERS processes, the usual way
 # around the GIL, and prints the seconds it took and the total:
 # `python3 count_processes.py WORKERS LIMIT`.
 import multiprocessing
@@ -25,7 +25,7 @@ if __name__ == "__main__":
 
     total = sum(results.get() for _ in processes)
     for p in processes:
-        p.join()  # block until process ends
+        p.join()  # returns once that process has exited
     elapsed = time.perf_counter() - began
     print(elapsed, total)
 # ANCHOR_END: main

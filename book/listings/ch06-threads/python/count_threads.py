@@ -1,6 +1,5 @@
-# Counts Collatz steps for 1..=LIMIT on WORKERS threads, started and joined
-# the lecture's way, and prints the seconds it took and the total:
-# `python3 count_threads.py WORKERS LIMIT`.
+# Counts Collatz steps for 1..=LIMIT on WORKERS threads, and prints the
+# seconds it took and the total: `python3 count_threads.py WORKERS LIMIT`.
 import sys
 import threading
 import time
@@ -9,21 +8,21 @@ from collatz import chunks, total_steps
 
 
 # ANCHOR: main
-def fun(start, end, results, slot):
-    results[slot] = total_steps(start, end)
+def count_into(totals, slot, start, end):
+    totals[slot] = total_steps(start, end)  # each thread has its own slot
 
 
 workers, limit = int(sys.argv[1]), int(sys.argv[2])
-results = [0] * workers
+totals = [0] * workers
 began = time.perf_counter()
-threads = []
-for slot, (start, end) in enumerate(chunks(limit, workers)):
-    t = threading.Thread(target=fun, args=(start, end, results, slot))
-    t.start()
-    threads.append(t)
-
-for t in threads:
-    t.join()  # block until thread ends
+counters = [
+    threading.Thread(target=count_into, args=(totals, slot, start, end))
+    for slot, (start, end) in enumerate(chunks(limit, workers))
+]
+for counter in counters:
+    counter.start()
+for counter in counters:
+    counter.join()  # its slot of totals is filled once this returns
 elapsed = time.perf_counter() - began
-print(elapsed, sum(results))
+print(elapsed, sum(totals))
 # ANCHOR_END: main

@@ -1,17 +1,15 @@
-# The lecture's example: three threads, each printing its number five times.
+# Three workers, each greeting five times; the main thread waits for all of
+# them before it ends.
 import threading
 
 
-def fun(num):
+def greet(worker):
     for _ in range(5):
-        print("Thread {}".format(num))
+        print(f"worker {worker}: hello")
 
 
-threads = []
-for i in range(3):
-    t = threading.Thread(target=fun, args=(i, ))
-    t.start()
-    threads.append(t)
-
-for t in threads:
-    t.join()  # block until thread ends
+workers = [threading.Thread(target=greet, args=(n,)) for n in range(3)]
+for worker in workers:
+    worker.start()  # a Thread object does nothing until it is started
+for worker in workers:
+    worker.join()  # returns once greet has returned in that thread

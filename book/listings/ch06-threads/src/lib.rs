@@ -97,12 +97,13 @@ pub fn scoped_total(numbers: &[u64]) -> u64 {
 }
 // ANCHOR_END: scoped_sum
 
+// ANCHOR: thread_per_connection
 /// Echoes one client's bytes back until it shuts down its sending side.
 fn echo(stream: TcpStream) -> io::Result<u64> {
+    // Reads and writes until `read` returns `Ok(0)`; returns the byte count.
     io::copy(&mut &stream, &mut &stream)
 }
 
-// ANCHOR: thread_per_connection
 /// Serves every client that connects, each on a thread of its own. It never
 /// returns (`!`): no error ends the server.
 pub fn serve(listener: TcpListener) -> ! {
@@ -271,7 +272,7 @@ mod tests {
             "E0373",
         )
         .unwrap();
-        assert!(messages.contains("borrows `i`"), "{messages}");
+        assert!(messages.contains("borrows `n`"), "{messages}");
         assert!(messages.contains("--> no_move.rs:"), "{messages}");
         assert!(messages.lines().all(|line| line.chars().count() <= COLUMNS));
     }

@@ -56,7 +56,6 @@ fn run_jobs(queue: Receiver<Job>) -> Vec<String> {
     }
     panics
 }
-// ANCHOR_END: catch
 
 /// A panic's message: its payload as a `&str` or a `String` (chapter 6).
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
@@ -68,6 +67,7 @@ fn panic_message(payload: Box<dyn Any + Send>) -> String {
         },
     }
 }
+// ANCHOR_END: catch
 
 // ANCHOR: finish
 impl Worker {

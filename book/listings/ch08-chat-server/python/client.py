@@ -1,8 +1,7 @@
-# A chat client the lecture's way: connect, a thread that receives, and the
-# main thread sends. Run your server first (cargo run -p ch08-chat-server
-# --bin chat-server), which prints its port, then: python3 client.py HOST PORT
-# (python3 client.py 127.0.0.1 PORT). Type your name, then messages; Ctrl-D
-# (Ctrl-Z, Enter on Windows) to leave.
+# A chat client: one thread prints what the server sends, the main thread
+# sends what you type. Start your server first (cargo run -p ch08-chat-server
+# --bin chat-server); it prints its port. Then: python3 client.py HOST PORT.
+# Type your name, then messages; Ctrl-D (Ctrl-Z, Enter on Windows) leaves.
 import socket
 import sys
 import threading
@@ -11,27 +10,26 @@ if len(sys.argv) != 3:
     sys.exit("usage: python3 client.py HOST PORT (the server printed PORT)")
 host, port = sys.argv[1], int(sys.argv[2])
 
-client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-client.connect((host, port))  # connect to server
+conn = socket.create_connection((host, port))  # a TCP socket, connected
 
 
-def receive():
-    buffer = b""
+def print_lines():
+    pending = b""  # bytes received after the last line feed
     while True:
-        data = client.recv(512)  # at most 512 bytes: part of a line, or several
-        if len(data) == 0:  # the server closed the connection
+        chunk = conn.recv(4096)  # part of a line, one line, or several
+        if not chunk:  # b"": the server ended its side
             print("(disconnected)")
-            break
-        buffer += data
-        while b"\n" in buffer:  # you have to delimit messages by yourself
-            line, buffer = buffer.split(b"\n", 1)
-            print(line.decode())  # decode whole lines only
+            return
+        pending += chunk
+        *lines, pending = pending.split(b"\n")  # TCP keeps no boundaries
+        for line in lines:
+            print(line.decode())  # whole lines only: never half a character
 
 
-t = threading.Thread(target=receive)
-t.start()
-for line in sys.stdin:
-    client.sendall(line.encode())  # by default uses UTF-8
-client.shutdown(socket.SHUT_WR)  # "I am done": the server sees the end
-t.join()  # block until the receiving thread ends
-client.close()
+receiver = threading.Thread(target=print_lines)
+receiver.start()
+for typed in sys.stdin:  # each line keeps its "\n"
+    conn.sendall(typed.encode())  # str to bytes, as UTF-8
+conn.shutdown(socket.SHUT_WR)  # no more to send: the server reads the end
+receiver.join()  # wait until the server has closed too
+conn.close()

@@ -1,4 +1,4 @@
-# The chat server the lecture's way: a thread per client, a shared list, a lock.
+# The naive chat server: a thread per client, a shared list, a lock.
 # Every line a client sends goes to all the others.
 # It works, until one client stops reading.
 import socket

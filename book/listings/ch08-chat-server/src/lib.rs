@@ -1,7 +1,8 @@
 //! The code that chapter 8 of the book shows, included by anchor and compiled
-//! here: the pieces of a chat server's design, and the lecture-style server
-//! whose broadcast stalls. The programs in `src/bin` also run the reference
-//! server, as a program of its own (see [`reference`]).
+//! here: the pieces of a chat server's design, and the naive server (built
+//! from the lecture's calls) whose broadcast stalls. The programs in `src/bin`
+//! also run the reference server, as a program of its own (see
+//! [`reference`]).
 
 pub mod duplex;
 pub mod lifecycle;

@@ -1,4 +1,4 @@
-//! The chat server the lecture's way, translated line for line: a thread per
+//! The naive chat server, the Python one's design in Rust: a thread per
 //! client, a shared list of sockets behind one lock, and a broadcast that
 //! writes to every socket while holding it. It works until one client stops
 //! reading.

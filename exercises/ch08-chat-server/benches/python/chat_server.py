@@ -1,4 +1,4 @@
-# The chat server of chapter 8, written the lecture's way in Python, for the benchmark beside it:
+# The chat server of chapter 8, in Python, built from the lecture's calls, for the benchmark beside it:
 # a thread per client, one lock around the shared dictionary of clients, and a broadcast that
 # calls sendall on every other client with the lock held. No limits: a line is read until its
 # b"\n", however long. Usage: python3 chat_server.py [port]   (port 0: any free port)
@@ -11,7 +11,7 @@ lock = threading.Lock()
 
 
 def broadcast(sender, text):
-    data = (text + "\n").encode()  # by default uses UTF-8
+    data = (text + "\n").encode()  # encode() gives UTF-8 unless told otherwise
     with lock:
         for name, other in clients.items():
             if name != sender:

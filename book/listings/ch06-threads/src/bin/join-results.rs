@@ -5,10 +5,10 @@
 use std::any::Any;
 use std::thread;
 
-/// The message a thread panicked with. `panic!("a literal")` panics with a
-/// `&'static str`; `panic!("{x}")` and most of the standard library (an index
-/// out of bounds, an `unwrap` on `None`) with a `String`. Any other payload
-/// has no message.
+/// The message a thread panicked with. A fixed message (`panic!("a
+/// literal")`, `unwrap` on `None`) is a `&'static str`; one with values in it
+/// (`panic!("{x}")`, an index out of bounds, `unwrap` on an `Err`) is a
+/// `String`. Any other payload has no message.
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(text) = payload.downcast_ref::<&str>() {
         text
@@ -62,5 +62,26 @@ mod tests {
         let other =
             panic::catch_unwind(|| panic::panic_any(42_u8)).unwrap_err();
         assert_eq!(panic_message(&*other), "(no message)");
+    }
+
+    #[test]
+    fn the_standard_library_panics_with_either_type() {
+        // `black_box` hides the values from the compiler, as a program would.
+        use std::hint::black_box;
+        let none =
+            panic::catch_unwind(|| black_box(None::<u8>).unwrap()).unwrap_err();
+        assert!(none.is::<&str>(), "Option::unwrap on None: a &'static str");
+        let err =
+            panic::catch_unwind(|| black_box(Err::<u8, &str>("no")).unwrap())
+                .unwrap_err();
+        assert!(err.is::<String>(), "Result::unwrap on an Err: a String");
+        assert!(panic_message(&*err).contains("no"));
+        let index = panic::catch_unwind(|| {
+            let empty: Vec<u8> = Vec::new();
+            empty[0]
+        })
+        .unwrap_err();
+        assert!(index.is::<String>(), "an index out of bounds: a String");
+        assert!(panic_message(&*index).starts_with("index out of bounds"));
     }
 }

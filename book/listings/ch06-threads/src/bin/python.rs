@@ -1,6 +1,6 @@
 //! Runs one of the chapter's Python scripts (`cargo run -p
 //! ch06-threads-listings --bin python -- start_join.py`), so the book can show
-//! what the lecture's code prints on any system.
+//! what the Python scripts print on any system.
 
 use std::process::{Command, ExitCode};
 

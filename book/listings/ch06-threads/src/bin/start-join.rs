@@ -1,25 +1,24 @@
-//! The lecture's start/join example in Rust: three threads, each printing
-//! its number five times.
+//! Chapter 6's first example in Rust: three workers, each greeting five
+//! times, and a main thread that waits for all of them.
 
 // ANCHOR: start_join
 use std::thread;
 
-fn fun(num: usize) {
+fn greet(worker: usize) {
     for _ in 0..5 {
-        println!("Thread {num}");
+        println!("worker {worker}: hello");
     }
 }
 
 fn main() {
-    let mut threads = Vec::new();
-    for i in 0..3 {
-        // `spawn` starts the thread at once: there is no separate `start`.
-        let t = thread::spawn(move || fun(i));
-        threads.push(t);
+    let mut workers = Vec::new();
+    for n in 0..3 {
+        // One call creates the thread and starts it.
+        workers.push(thread::spawn(move || greet(n)));
     }
-
-    for t in threads {
-        t.join().unwrap(); // block until thread ends
+    for worker in workers {
+        // Returns once `greet` has returned in that thread.
+        worker.join().unwrap();
     }
 }
 // ANCHOR_END: start_join

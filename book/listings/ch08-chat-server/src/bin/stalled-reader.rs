@@ -1,6 +1,6 @@
 //! The pitfall of chapter 8, happening: sam joins a chat and never reads. Alice
 //! sends 5000 lines of 1 KB, 50 at a time, and bob reads each batch before the
-//! next is sent. Against the lecture-style server, which writes to every socket
+//! next is sent. Against the naive server, which writes to every socket
 //! while holding the room's lock, bob stops receiving once sam's buffers are
 //! full; against the reference server, which queues lines and disconnects a
 //! client whose queue stays full for two seconds, bob gets them all, after one
@@ -96,7 +96,7 @@ fn main() {
     // The naive server has no names and no welcome: one line from each proves
     // all three are in.
     let (received, _) = flood(&mut alice, &mut bob);
-    println!("lecture-style server, writing while holding the lock:");
+    println!("naive server, writing while holding the lock:");
     if received < LINES {
         println!(
             "  bob received some of the {LINES} lines, then nothing for three seconds: \
