@@ -116,6 +116,30 @@ struct Snapshot {
     flags: Vec<String>,
 }
 
+impl Snapshot {
+    /// True when a file of `size` bytes fits the limits, `total` counting what came before;
+    /// otherwise the file is flagged, and left out.
+    fn admits(&mut self, path: &Path, size: u64, total: &mut u64) -> bool {
+        if size > FILE_CAP || *total + size > STUDENT_CAP {
+            self.flags.push(format!(
+                "{}: {size} bytes, over the limit of {FILE_CAP} for a file ({STUDENT_CAP} in all), \
+                 not graded",
+                slash(path)
+            ));
+            return false;
+        }
+        *total += size;
+        true
+    }
+
+    fn insert(&mut self, chapter: &Chapter, path: PathBuf, content: Vec<u8>) {
+        self.chapters
+            .entry(chapter.id.clone())
+            .or_default()
+            .insert(path, content);
+    }
+}
+
 /// One chapter's outcome for one student.
 #[derive(Clone)]
 struct Outcome {
@@ -573,21 +597,10 @@ fn from_git(trusted: &Workbook, folder: &Path, deadline: Option<&str>) -> Result
             continue;
         }
         let size: u64 = size.parse().unwrap_or(u64::MAX);
-        if size > FILE_CAP || total + size > STUDENT_CAP {
-            snapshot.flags.push(format!(
-                "{}: {size} bytes, over the limit of {FILE_CAP} for a file ({STUDENT_CAP} in all), \
-                 not graded",
-                slash(&path)
-            ));
-            continue;
+        if snapshot.admits(&path, size, &mut total) {
+            let content = git::run_untrusted(folder, &["cat-file", "blob", object])?;
+            snapshot.insert(chapter, path, content);
         }
-        total += size;
-        let content = git::run_untrusted(folder, &["cat-file", "blob", object])?;
-        snapshot
-            .chapters
-            .entry(chapter.id.clone())
-            .or_default()
-            .insert(path, content);
     }
     Ok(snapshot)
 }
@@ -627,22 +640,9 @@ fn from_folder(trusted: &Workbook, folder: &Path) -> Result<Snapshot> {
                     .push(format!("{}: a symbolic link, not graded", slash(&relative)));
                 continue;
             }
-            if meta.len() > FILE_CAP || total + meta.len() > STUDENT_CAP {
-                snapshot.flags.push(format!(
-                    "{}: {} bytes, over the limit of {FILE_CAP} for a file ({STUDENT_CAP} in \
-                     all), not graded",
-                    slash(&relative),
-                    meta.len()
-                ));
-                continue;
+            if snapshot.admits(&relative, meta.len(), &mut total) {
+                snapshot.insert(chapter, relative, fs::read(&path)?);
             }
-            total += meta.len();
-            let content = fs::read(&path)?;
-            snapshot
-                .chapters
-                .entry(chapter.id.clone())
-                .or_default()
-                .insert(relative, content);
         }
     }
     Ok(snapshot)

@@ -392,10 +392,25 @@ fn hostile_students_get_safe_verdicts_in_bounded_time() {
     );
     // An honest student graded after the others: what they did must not change this grade.
     let after = student(&class, "after", &[(CH1, ANSWER), (CH2, DOUBLE)]);
+    // Files grade leaves out: one over the size limit, and (where links can be made) a link to
+    // the test file.
+    let heavy = student(&class, "heavy", &[(CH1, ANSWER)]);
+    fs::write(
+        heavy.join("exercises/ch01-answer/src/data.txt"),
+        vec![b'x'; (1 << 20) + 1],
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        "tests.rs",
+        heavy.join("exercises/ch01-answer/src/linked.rs"),
+    )
+    .unwrap();
 
     let out = scratch.path().join("grades");
     let students = [
-        &forged, &points, &builder, &lingering, &bomb, &endless, &network, &tamper, &escape, &after,
+        &forged, &points, &builder, &lingering, &bomb, &endless, &network, &tamper, &escape,
+        &after, &heavy,
     ];
     let mut args: Vec<String> = students.iter().map(|p| p.display().to_string()).collect();
     args.extend(["--timeout", "5", "--max-processes", "300"].map(String::from));
@@ -493,6 +508,23 @@ fn hostile_students_get_safe_verdicts_in_bounded_time() {
             ch1("network"),
             "2",
             "inside the sandbox the connection fails:\n{said}"
+        );
+    }
+    let heavy_feedback = feedback(&out, "heavy");
+    assert_eq!(
+        ch1("heavy"),
+        "2",
+        "heavy's code is graded: {:?}",
+        rows["heavy"]
+    );
+    assert!(
+        heavy_feedback.contains("data.txt: 1048577 bytes, over the limit"),
+        "a file over 1 MiB should be left out and flagged:\n{heavy_feedback}"
+    );
+    if cfg!(unix) {
+        assert!(
+            heavy_feedback.contains("linked.rs: a symbolic link, not graded"),
+            "a symbolic link should be left out and flagged:\n{heavy_feedback}"
         );
     }
     assert!(
