@@ -86,21 +86,16 @@ fn build(command: &mut Command, package: &str) -> Result<Build> {
     });
     // A build script of the student's runs as part of the build: one that never ends must not
     // keep the runner waiting for ever.
-    let deadline = Instant::now() + build_limit();
-    let status = loop {
-        if let Some(status) = child.try_wait().context("cannot wait for cargo")? {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            processes::end_tree(&mut child);
-            bail!(
-                "building `{package}` took longer than {:.0} minutes, so the runner stopped it: a \
-                 build script (build.rs) that never ends, or another build holding cargo's lock \
-                 all that time",
-                build_limit().as_secs_f64() / 60.0
-            );
-        }
-        thread::sleep(Duration::from_millis(20));
+    let ended = processes::wait_until(&mut child, Instant::now() + build_limit())
+        .context("cannot wait for cargo")?;
+    let Some(status) = ended else {
+        processes::end_tree(&mut child);
+        bail!(
+            "building `{package}` took longer than {:.0} minutes, so the runner stopped it: a \
+             build script (build.rs) that never ends, or another build holding cargo's lock all \
+             that time",
+            build_limit().as_secs_f64() / 60.0
+        );
     };
     let stdout = stdout
         .and_then(|reader| reader.join().ok())

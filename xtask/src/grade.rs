@@ -33,7 +33,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,7 +50,7 @@ use crate::files;
 use crate::git;
 use crate::grading;
 use crate::owned;
-use crate::processes;
+use crate::processes::{self, Drain};
 use crate::sandbox::{self, Sandbox};
 use crate::shell::{Shell, Tone};
 use crate::source;
@@ -1064,42 +1064,18 @@ fn fingerprint(files: &BTreeMap<PathBuf, Vec<u8>>) -> String {
 /// when it had to be stopped) and up to 8 MiB of each of its outputs.
 fn run_bounded(mut command: Command, limit: Duration) -> Result<(Option<i32>, Vec<u8>, Vec<u8>)> {
     let mut child = command.spawn().context("cannot start the runner")?;
-    let drain = |stream: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut kept = Vec::new();
-            if let Some(stream) = stream {
-                let _ = stream.take(8 << 20).read_to_end(&mut kept);
-            }
-            kept
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let deadline = Instant::now() + limit;
-    let code = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status.code().unwrap_or(3));
-        }
-        if Instant::now() >= deadline {
-            break None;
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
-    // Whatever the run left behind goes too, so that the pipes close.
+    let stdout = Drain::start(child.stdout.take().context("stdout is piped")?, 8 << 20);
+    let stderr = Drain::start(child.stderr.take().context("stderr is piped")?, 8 << 20);
+    let ended = processes::wait_until(&mut child, Instant::now() + limit)?;
+    // Whatever the run left behind goes too, so that the pipes close; a process that escaped
+    // may hold them longer, and then what came so far has to do.
     processes::end_tree(&mut child);
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    Ok((code, stdout, stderr))
+    let grace = Duration::from_secs(2);
+    Ok((
+        ended.map(|status| status.code().unwrap_or(3)),
+        stdout.finish(grace),
+        stderr.finish(grace),
+    ))
 }
 
 fn totals(row: &Row) -> (u32, u32) {

@@ -10,17 +10,13 @@
 //! that holds the output pipes, a busy loop) can neither stall the runner nor outlive the check.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use crate::processes;
+use crate::processes::{self, Drain};
 
 /// How a test ended, as the test program reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,32 +125,21 @@ fn run_once(
         .spawn()
         .with_context(|| format!("cannot run the test program {}", program.display()))?;
 
-    let stdout = Drain::start(child.stdout.take().expect("stdout is piped"));
-    let stderr = Drain::start(child.stderr.take().expect("stderr is piped"));
+    let stdout = Drain::start(child.stdout.take().expect("stdout is piped"), OUTPUT_CAP);
+    let stderr = Drain::start(child.stderr.take().expect("stderr is piped"), OUTPUT_CAP);
 
-    let deadline = Instant::now() + timeout;
-    let mut exit = None;
-    let mut stopped = false;
-    while exit.is_none() && !stopped {
-        match child
-            .try_wait()
-            .context("cannot wait for the test program")?
-        {
-            Some(status) => exit = Some(status),
-            None if Instant::now() >= deadline => {
-                // The program is stuck; what it has printed so far says which tests finished.
-                stopped = true;
-            }
-            None => thread::sleep(Duration::from_millis(10)),
-        }
-    }
+    // When the program is stuck at the deadline, what it has printed so far says which tests
+    // finished.
+    let exit = processes::wait_until(&mut child, Instant::now() + timeout)
+        .context("cannot wait for the test program")?;
+    let stopped = exit.is_none();
     // Ended or stopped, the program's children go too: one left behind holds the pipes open.
     processes::end_tree(&mut child);
 
     // The pipes close once every process that held them is gone; a process that escaped the
     // tree may hold them longer, and then what came so far has to do.
-    let stdout = stdout.finish(PIPE_GRACE);
-    let stderr = stderr.finish(PIPE_GRACE);
+    let stdout = String::from_utf8_lossy(&stdout.finish(PIPE_GRACE)).into_owned();
+    let stderr = String::from_utf8_lossy(&stderr.finish(PIPE_GRACE)).into_owned();
     let (status, output, summary) = parse(&stdout, tests);
     let mut run = Run {
         status,
@@ -207,44 +192,6 @@ fn distrust(run: &Run, summary: Option<&Summary>) -> Option<String> {
         ));
     }
     None
-}
-
-/// One output pipe of the test program, read on a thread of its own into a buffer that can be
-/// taken even while the thread is still waiting on the pipe.
-struct Drain {
-    kept: Arc<Mutex<Vec<u8>>>,
-    done: Receiver<()>,
-}
-
-impl Drain {
-    /// Reads `pipe` to its end, keeping at most [`OUTPUT_CAP`] bytes.
-    fn start(mut pipe: impl Read + Send + 'static) -> Drain {
-        let kept = Arc::new(Mutex::new(Vec::new()));
-        let (finished, done) = mpsc::channel();
-        let buffer = Arc::clone(&kept);
-        thread::spawn(move || {
-            let mut chunk = [0; 8192];
-            loop {
-                match pipe.read(&mut chunk) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        let mut kept = buffer.lock().unwrap_or_else(PoisonError::into_inner);
-                        let room = OUTPUT_CAP.saturating_sub(kept.len());
-                        kept.extend_from_slice(&chunk[..n.min(room)]);
-                    }
-                }
-            }
-            let _ = finished.send(());
-        });
-        Drain { kept, done }
-    }
-
-    /// What came through the pipe: all of it once it closes, or what came within `grace`.
-    fn finish(self, grace: Duration) -> String {
-        let _ = self.done.recv_timeout(grace);
-        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&kept).into_owned()
-    }
 }
 
 /// libtest's closing line, `test result: FAILED. 2 passed; 1 failed; …`, as counts.

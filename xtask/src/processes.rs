@@ -1,7 +1,66 @@
-//! Ending a process with everything it started: the runner's builds and test programs run code
-//! it cannot trust (build scripts, the student's tests), which may start processes of its own.
+//! Waiting for, reading and ending a process with everything it started: the runner's builds
+//! and test programs run code it cannot trust (build scripts, the student's tests), which may
+//! start processes of its own, never end, or print without end.
 
-use std::process::{Child, Command, Stdio};
+use std::io::{self, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Waits for `child` to end, until `deadline`: how it ended, or `None` when it still runs then.
+/// (std has no wait with a timeout; the child is asked again every few milliseconds.)
+pub fn wait_until(child: &mut Child, deadline: Instant) -> io::Result<Option<ExitStatus>> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// One output pipe of a child, read on a thread of its own into a buffer that can be taken
+/// even while the thread still waits on the pipe (a process that escaped [`end_tree`] may hold
+/// it open).
+pub struct Drain {
+    kept: Arc<Mutex<Vec<u8>>>,
+    done: Receiver<()>,
+}
+
+impl Drain {
+    /// Reads `pipe` to its end, keeping at most `cap` bytes and dropping the rest.
+    pub fn start(mut pipe: impl Read + Send + 'static, cap: usize) -> Drain {
+        let kept = Arc::new(Mutex::new(Vec::new()));
+        let (finished, done) = mpsc::channel();
+        let buffer = Arc::clone(&kept);
+        thread::spawn(move || {
+            let mut chunk = [0; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let mut kept = buffer.lock().unwrap_or_else(PoisonError::into_inner);
+                        let room = cap.saturating_sub(kept.len());
+                        kept.extend_from_slice(&chunk[..n.min(room)]);
+                    }
+                }
+            }
+            let _ = finished.send(());
+        });
+        Drain { kept, done }
+    }
+
+    /// What came through the pipe: all of it once it closes, or what came within `grace`.
+    pub fn finish(self, grace: Duration) -> Vec<u8> {
+        let _ = self.done.recv_timeout(grace);
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.clone()
+    }
+}
 
 /// Starts `command`'s process in a process group of its own on Unix, so that ending the group
 /// ends whatever it started too, even what outlived its parent. (A process in its own group does
