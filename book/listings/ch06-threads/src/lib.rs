@@ -342,16 +342,21 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         thread::spawn(move || serve(listener));
-        let mut first = TcpStream::connect(addr).unwrap();
-        let mut second = TcpStream::connect(addr).unwrap();
-        // The second client is answered while the first stays connected and
-        // silent.
-        second.write_all(b"hi").unwrap();
-        let mut back = [0; 2];
-        second.read_exact(&mut back).unwrap();
-        assert_eq!(&back, b"hi");
-        first.write_all(b"yo").unwrap();
-        first.read_exact(&mut back).unwrap();
-        assert_eq!(&back, b"yo");
+        // A server that serves one client at a time never answers the
+        // second: the watchdog ends the test with that sentence instead.
+        testkit::watchdog::within_default(
+            "the second client's echo while the first stays connected",
+            move || {
+                let mut first = TcpStream::connect(addr).unwrap();
+                let mut second = TcpStream::connect(addr).unwrap();
+                second.write_all(b"hi").unwrap();
+                let mut back = [0; 2];
+                second.read_exact(&mut back).unwrap();
+                assert_eq!(&back, b"hi");
+                first.write_all(b"yo").unwrap();
+                first.read_exact(&mut back).unwrap();
+                assert_eq!(&back, b"yo");
+            },
+        );
     }
 }
