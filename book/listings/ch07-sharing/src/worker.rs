@@ -105,6 +105,13 @@ mod tests {
 
     #[test]
     fn jobs_run_in_order_and_panics_are_reported_with_their_message() {
+        testkit::watchdog::within_default(
+            "the worker to run seven jobs",
+            run_seven,
+        );
+    }
+
+    fn run_seven() {
         let worker = Worker::start();
         let done = Arc::new(AtomicUsize::new(0));
         for n in 0..3 {
@@ -129,6 +136,13 @@ mod tests {
 
     #[test]
     fn dropping_a_worker_runs_its_queue_to_the_end() {
+        testkit::watchdog::within_default(
+            "a dropped worker to finish",
+            drop_a_worker,
+        );
+    }
+
+    fn drop_a_worker() {
         let done = Arc::new(AtomicUsize::new(0));
         let worker = Worker::start();
         for _ in 0..100 {
