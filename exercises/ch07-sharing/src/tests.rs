@@ -371,13 +371,13 @@ fn registry_lets_exactly_one_of_many_threads_take_a_name() {
 fn registry_counts_every_line_delivered_by_many_threads() {
     // Many threads, so that two of them count at the same instant even on a busy machine.
     let threads = 8;
-    let per_thread: u64 = 25_000;
+    let per_thread: u64 = 100_000;
     let registry = Arc::new(Registry::new());
     for t in 0..threads {
         assert!(registry.join(&format!("client{t}"), keep().0));
     }
     let shared = Arc::clone(&registry);
-    watchdog::within_default("eight threads to send 200000 lines", move || {
+    watchdog::within_default("eight threads to send 800000 lines", move || {
         let start = Barrier::new(threads);
         thread::scope(|scope| {
             for t in 0..threads {
