@@ -12,8 +12,11 @@
 //! - [`faulty`] wraps any `Read` or `Write` to inject short reads and writes, `Interrupted` and
 //!   `WouldBlock`, and counts calls so a busy loop can be caught;
 //! - [`seed`] gives seeded randomness and prints the seed when a test fails;
+//! - [`compile`] compiles a program that must fail and returns rustc's messages, for the pages
+//!   that show a compiler error on purpose (its `compile-error` program prints them);
 //! - [`assert_same!`] fails with `got` and `expected`, not `left` and `right`.
 
+pub mod compile;
 pub mod expect;
 pub mod faulty;
 pub mod net;

@@ -66,12 +66,36 @@ fn connect_failure(addr: SocketAddr, error: &io::Error) -> String {
 /// after a few kilobytes, and what the server sends beyond that stays in the server's own
 /// buffers: where a close that resets the connection destroys it.
 pub fn connect_with_small_window(addr: SocketAddr, bytes: usize) -> TcpStream {
+    connect_small(addr, bytes, false)
+}
+
+/// Connects to `addr` like [`connect_with_small_window`], and, where the system lets a program
+/// ask (Unix), with segments of at most 1460 bytes, an Ethernet's, as a client across a real
+/// network has, instead of loopback's 64 KiB. Linux sizes a new connection's send buffer from
+/// its segments: over loopback, a server's socket takes some 3 MB for a client that reads
+/// nothing before its `write` says `WouldBlock`; for this client, some 50 KB, so a test can see
+/// what a server does when a write is cut short without sending megabytes. Windows has no such
+/// setting: there this is [`connect_with_small_window`].
+pub fn connect_with_small_buffers(addr: SocketAddr, bytes: usize) -> TcpStream {
+    connect_small(addr, bytes, true)
+}
+
+/// [`connect_with_small_window`], with small segments too where `small_segments` asks.
+fn connect_small(addr: SocketAddr, bytes: usize, small_segments: bool) -> TcpStream {
     let domain = socket2::Domain::for_address(addr);
     let socket = socket2::Socket::new(domain, socket2::Type::STREAM, None)
         .unwrap_or_else(|error| panic!("could not make a socket to connect to {addr}: {error}"));
     socket
         .set_recv_buffer_size(bytes)
         .expect("could not set the test socket's receive buffer size");
+    #[cfg(unix)]
+    if small_segments {
+        socket
+            .set_tcp_mss(1460)
+            .expect("could not set the test socket's segment size");
+    }
+    #[cfg(not(unix))]
+    let _ = small_segments;
     socket
         .connect_timeout(&addr.into(), watchdog::scaled(IO_TIMEOUT))
         .unwrap_or_else(|error| panic!("{}", connect_failure(addr, &error)));
@@ -190,6 +214,34 @@ mod tests {
         code_end.write_all(b"pong").unwrap();
         test_end.read_exact(&mut got).unwrap();
         assert_eq!(&got, b"pong");
+    }
+
+    #[test]
+    fn a_client_with_small_buffers_fills_the_servers_socket_after_kilobytes() {
+        let listener = listener();
+        let client = connect_with_small_buffers(addr_of(&listener), 4096);
+        let mut server_end = accept(&listener);
+        server_end
+            .set_nonblocking(true)
+            .expect("could not make the server's end non-blocking");
+        let chunk = [b'x'; 4096];
+        let mut taken = 0;
+        // Bounded, whatever the system: 64 MiB is more than any socket buffer.
+        while taken < 64 << 20 {
+            match server_end.write(&chunk) {
+                Ok(count) => taken += count,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(error) => panic!("writing to a client that reads nothing failed: {error}"),
+            }
+        }
+        if cfg!(unix) {
+            assert!(
+                taken < 1 << 20,
+                "the server's socket took {taken} bytes for a client with small buffers that \
+                 reads nothing; it should take less than 1 MiB"
+            );
+        }
+        drop(client);
     }
 
     #[test]

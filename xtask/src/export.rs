@@ -40,7 +40,7 @@ use crate::cargo;
 use crate::files;
 use crate::git;
 use crate::shell::{self, Shell, Tone};
-use crate::workbook::{MANIFEST, Workbook, slash};
+use crate::workbook::{Workbook, slash};
 
 /// The student copy's build workflow.
 const CI_WORKFLOW: &str = include_str!("../templates/student-ci.yml");
@@ -130,7 +130,6 @@ fn export(workbook: &Workbook, shell: &Shell, destination: &Path, with_git: bool
     );
     files::copy(root, &destination, &files)?;
     rewrite(&destination, "Cargo.toml", without_solution_members)?;
-    rewrite(&destination, MANIFEST, without_solution_entries)?;
     let solutions: Vec<&str> = workbook
         .chapters
         .iter()
@@ -167,10 +166,7 @@ fn export(workbook: &Workbook, shell: &Shell, destination: &Path, with_git: bool
     }
 
     let copy = Workbook::load(&destination).context("the copy's chapter manifest is broken")?;
-    ensure!(
-        copy.is_student_copy(),
-        "the copy's {MANIFEST} still names solutions"
-    );
+    ensure!(copy.is_student_copy(), "the copy still has solutions");
     warnings.extend(copy.problems());
 
     if with_git {
@@ -409,18 +405,6 @@ fn without_solution_members(text: String) -> Result<String> {
     Ok(out)
 }
 
-/// The chapter manifest without its `solution = "…"` lines.
-fn without_solution_entries(text: String) -> Result<String> {
-    Ok(text
-        .lines()
-        .filter(|line| {
-            line.split_once('=')
-                .is_none_or(|(key, _)| key.trim() != "solution")
-        })
-        .map(|line| format!("{line}\n"))
-        .collect())
-}
-
 /// A lock file without the `[[package]]` entries of `packages`.
 fn without_packages(text: &str, packages: &[&str]) -> String {
     let mut blocks: Vec<&str> = text.split("\n\n").collect();
@@ -564,15 +548,6 @@ mod tests {
         }
         let error = run_page_command(here, &target, "rustc --no-such-flag").unwrap_err();
         assert!(error.to_string().contains("failed"), "{error}");
-    }
-
-    #[test]
-    fn the_manifest_loses_its_solution_lines_only() {
-        let text = "# `solution` names the solution crate\n[[chapter]]\nid = \"ch1\"\nsolution = \"ch01-x-solution\"\nhints = [\"the solution = easy\"]\n";
-        assert_eq!(
-            without_solution_entries(text.to_owned()).unwrap(),
-            "# `solution` names the solution crate\n[[chapter]]\nid = \"ch1\"\nhints = [\"the solution = easy\"]\n"
-        );
     }
 
     #[test]

@@ -63,6 +63,24 @@ pub fn copy(from: &Path, to: &Path, files: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// `a/b/../c` as `a/c`, without touching the disk; `None` when it climbs above its start.
+pub fn normalize(path: &Path) -> Option<PathBuf> {
+    let mut parts: Vec<std::path::Component> = Vec::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => match parts.last() {
+                Some(std::path::Component::Normal(_)) => {
+                    parts.pop();
+                }
+                _ => return None,
+            },
+            other => parts.push(other),
+        }
+    }
+    Some(parts.iter().collect())
+}
+
 /// True for a build-output folder, which is never copied, backed up or watched.
 pub fn is_build_output(path: &Path) -> bool {
     path.file_name().is_some_and(|name| name == "target")

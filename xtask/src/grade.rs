@@ -763,10 +763,11 @@ impl Stage {
         }
         let mut worth = BTreeMap::new();
         for chapter in &trusted.chapters {
-            let tests = files
-                .get(&chapter.tests_file())
-                .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-                .unwrap_or_default();
+            let tests = chapter.tests_text(&|path| {
+                files
+                    .get(path)
+                    .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            });
             worth.insert(chapter.id.clone(), chapter.tests_with_points(&tests));
         }
         let mut stage = Stage {

@@ -125,7 +125,7 @@ pub struct Grading<'a> {
 
 /// The text of `chapter`'s test file; empty when it cannot be read.
 fn tests_source(workbook: &Workbook, chapter: &Chapter) -> String {
-    std::fs::read_to_string(workbook.root.join(chapter.tests_file())).unwrap_or_default()
+    chapter.tests_text(&|path| std::fs::read_to_string(workbook.root.join(path)).ok())
 }
 
 /// The points `chapter` is worth, counted from its test file without compiling anything.

@@ -8,6 +8,7 @@
 mod book;
 mod cache;
 mod cargo;
+mod chapters;
 mod check;
 mod export;
 mod files;
@@ -18,11 +19,14 @@ mod grading;
 mod hint;
 mod libtest;
 mod mutants;
+mod naming;
+mod new;
 mod owned;
 mod processes;
 mod proxy;
 mod report;
 mod reset;
+mod reshape;
 mod results;
 mod sandbox;
 mod shell;
@@ -73,16 +77,18 @@ enum Command {
     Watch(watch::Args),
     Solution(solution::Args),
     Export(export::Args),
+    Chapters(chapters::Args),
+    New(new::Args),
     Sweep(sweep::Args),
     Proxy(proxy::Args),
     Grade(grade::Args),
 }
 
 /// The instructors' commands, which refuse to run in a student copy (it has no solutions).
-const INSTRUCTOR_COMMANDS: [&str; 4] = ["export", "verify", "solution", "sweep"];
+const INSTRUCTOR_COMMANDS: [&str; 5] = ["export", "verify", "solution", "sweep", "new"];
 
 /// The command line as clap knows it; in a student copy, without the instructors' commands
-/// (`export`, `verify`, `solution`, `sweep`, `check --solution`) in `--help`. They still parse
+/// (`export`, `verify`, `solution`, `sweep`, `new`, `check --solution`) in `--help`. They still parse
 /// there, and say why they cannot run.
 fn command_line(student_copy: bool) -> clap::Command {
     let mut command = Cli::command();
@@ -158,6 +164,8 @@ fn main() -> ExitCode {
         Command::Solution(args) => found.and_then(|workbook| args.run(&workbook, shell)),
         Command::Export(args) => found.and_then(|workbook| args.run(&workbook, shell)),
         Command::Sweep(args) => found.and_then(|workbook| args.run(&workbook, shell)),
+        Command::Chapters(args) => found.and_then(|workbook| args.run(&workbook, shell)),
+        Command::New(args) => found.and_then(|workbook| args.run(&workbook, shell)),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

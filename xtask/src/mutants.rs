@@ -207,6 +207,7 @@ fn test_a_copy(
     )?;
     write_workspace(&root, &workspace)?;
     point_paths_at(&root, &copy)?;
+    anchor_manifest_paths(&solution, &copy.join("Cargo.toml"))?;
     edit(&copy)?;
 
     let target = space.join("target");
@@ -283,6 +284,47 @@ fn write_workspace(root: &Path, workspace: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The copy's `Cargo.toml` with every relative path it names (a path dependency on another
+/// chapter's crate, a bench or program kept in the exercise) made absolute, starting from the
+/// solution's folder `solution`, so the copy builds where it is.
+fn anchor_manifest_paths(solution: &Path, manifest: &Path) -> Result<()> {
+    let text = fs::read_to_string(manifest)?;
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is broken", manifest.display()))?;
+    let anchor = |value: &mut toml::Value| {
+        if let Some(path) = value.get_mut("path")
+            && let Some(relative) = path.as_str()
+            && Path::new(relative).is_relative()
+            && relative.starts_with("..")
+        {
+            *path = toml::Value::String(slash(&solution.join(relative)));
+        }
+    };
+    let mut changed = false;
+    for key in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        if let Some(toml::Value::Table(dependencies)) = table.get_mut(key) {
+            for (_, dependency) in dependencies.iter_mut() {
+                let before = dependency.clone();
+                anchor(dependency);
+                changed |= *dependency != before;
+            }
+        }
+    }
+    for key in ["bin", "bench", "test", "example"] {
+        if let Some(toml::Value::Array(targets)) = table.get_mut(key) {
+            for target in targets.iter_mut() {
+                let before = target.clone();
+                anchor(target);
+                changed |= *target != before;
+            }
+        }
+    }
+    if changed {
+        fs::write(manifest, toml::to_string(&table)?)?;
+    }
+    Ok(())
+}
+
 /// The solution includes the exercise's tests by a relative `#[path]`; in the copy that path
 /// must start from the workbook's root instead.
 fn point_paths_at(root: &Path, dir: &Path) -> Result<()> {
@@ -297,4 +339,38 @@ fn point_paths_at(root: &Path, dir: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copys_manifest_names_other_crates_by_absolute_paths() {
+        let dir = std::env::temp_dir().join(format!("mutants-manifest-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let manifest = dir.join("Cargo.toml");
+        fs::write(
+            &manifest,
+            "[package]\nname = \"s\"\n\n[dependencies]\nmio.workspace = true\n\
+             other = { path = \"../ch08-x\" }\n\n[[bench]]\nname = \"b\"\n\
+             path = \"../../exercises/ch09-x/benches/b.rs\"\n\n[[bin]]\nname = \"p\"\n\
+             path = \"src/bin/p.rs\"\n",
+        )
+        .unwrap();
+        anchor_manifest_paths(Path::new("/w/solutions/ch09-x"), &manifest).unwrap();
+        let text = fs::read_to_string(&manifest).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(text.contains("\"/w/solutions/ch09-x/../ch08-x\""), "{text}");
+        assert!(
+            text.contains("\"/w/solutions/ch09-x/../../exercises/ch09-x/benches/b.rs\""),
+            "{text}"
+        );
+        assert!(text.contains("\"src/bin/p.rs\""), "{text}");
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        assert_eq!(
+            parsed["dependencies"]["mio"]["workspace"].as_bool(),
+            Some(true)
+        );
+    }
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 /// order in which a student meets them), without compiling it: what a chapter is worth when the
 /// student's code does not compile.
 pub fn declared_tests(source: &str) -> Vec<String> {
+    // (The text of included test files follows the including one: see `Chapter::tests_text`.)
     let mut names = Vec::new();
     let mut after_test_attribute = false;
     for line in source.lines() {
@@ -33,6 +34,33 @@ pub fn declared_tests(source: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The files a test file compiles as modules of its own (`#[path = "../../chNN-S/src/tests.rs"]`
+/// before `mod chat;`): a chapter whose tests include another chapter's. Each is the index of the
+/// `mod` line and the path as written.
+pub fn included_modules(source: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut pending: Option<String> = None;
+    for (index, line) in source.lines().enumerate() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("#[path = \"") {
+            pending = rest.split_once("\"]").map(|(path, _)| path.to_owned());
+        } else if line.starts_with("#[") || line.starts_with("//") {
+            continue;
+        } else {
+            let is_module = ["mod ", "pub mod ", "pub(crate) mod "]
+                .iter()
+                .any(|start| line.starts_with(start))
+                && line.ends_with(';');
+            if let Some(path) = pending.take()
+                && is_module
+            {
+                found.push((index, path));
+            }
+        }
+    }
+    found
 }
 
 /// Every `.rs` file directly in an exercise's `src` folder but the tests, with its text: `lib.rs`
@@ -405,6 +433,20 @@ fn tokens(source: &str) -> Vec<String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn included_test_modules_are_found() {
+        let source = "use super::*;\n\n/// Chapter 8's tests.\n#[path = \"../../ch08-x/src/tests.rs\"]\nmod chat;\n\
+                      #[path = \"a.rs\"]\n#[allow(dead_code)]\npub(crate) mod helpers;\n\
+                      #[path = \"not-a-module.rs\"]\nfn f() {}\nmod inline {}\n";
+        assert_eq!(
+            included_modules(source),
+            [
+                (4, "../../ch08-x/src/tests.rs".to_owned()),
+                (7, "a.rs".to_owned())
+            ]
+        );
+    }
 
     #[test]
     fn declared_tests_are_the_functions_under_a_test_attribute() {

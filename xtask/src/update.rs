@@ -3,7 +3,7 @@
 //!
 //! The source is the instructor's newer student template: a folder made by
 //! `cargo xtask export --student`, or a git URL of a repository holding one (cloned into a
-//! temporary folder). A workbook whose manifest names solutions is refused: copying from it would
+//! temporary folder). A workbook with a `solutions/` folder is refused: copying from it would
 //! hand the solutions out. Which files are the student's is [`owned`]'s rule, under the old
 //! manifest and the new one alike: those are never written or removed, except that a chapter new
 //! to the student (no exercise folder yet) gets its stub. Every other file of the source is copied
@@ -117,9 +117,8 @@ fn update(workbook: &Workbook, shell: &Shell, from: &str, dry_run: bool) -> Resu
         )
     })?;
     ensure!(
-        new.is_student_copy() && !source.folder.join("solutions").exists(),
-        "{} has the reference solutions (its {MANIFEST} names them, or it has a solutions/ \
-         folder), so it is an instructor's \
+        new.is_student_copy(),
+        "{} has the reference solutions (a solutions/ folder), so it is an instructor's \
          workbook, and updating from it would hand the solutions out. Export a student copy \
          (`cargo xtask export --student DIR`) and update from that",
         from

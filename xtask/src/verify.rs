@@ -87,6 +87,7 @@ fn verify(
     let problems: Vec<String> = workbook
         .problems()
         .into_iter()
+        .chain(workbook.naming_problems())
         .filter(|problem| {
             let owner = workbook
                 .chapters
@@ -147,8 +148,10 @@ fn verify(
     for chapter in chapters {
         let mut print = common.clone();
         print.add(&timeout.as_secs().to_le_bytes());
-        print.add_tree(&workbook.root, &chapter.exercise_dir());
-        print.add_tree(&workbook.root, &chapter.solution_dir());
+        for depended in std::iter::once(chapter).chain(chapter.uses(workbook)) {
+            print.add_tree(&workbook.root, &depended.exercise_dir());
+            print.add_tree(&workbook.root, &depended.solution_dir());
+        }
         let fingerprint = print.hex();
         let key = chapter.dir_name();
         // A memory of another shape (from another version of the runner) is no memory.

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
 
+use crate::files;
+use crate::naming;
 use crate::source;
 
 /// The manifest's file name, at the workbook's root.
@@ -36,12 +38,13 @@ pub struct Chapter {
     /// `tcp-ip`: the part of the folder names after the number.
     pub slug: String,
     pub title: String,
-    /// The exercise crate's package name.
+    /// The exercise crate's package name: the folder's name, `ch03-framing`.
     pub exercise: String,
-    /// The solution crate's package name; empty in a student copy, whose manifest names none
-    /// (see [`Workbook::is_student_copy`]).
+    /// The solution crate's package name, `ch03-framing-solution`; empty in a student copy,
+    /// which has no `solutions/` folder (see [`Workbook::is_student_copy`]).
     pub solution: String,
-    /// Revealed one at a time by `cargo xtask hint`.
+    /// Revealed one at a time by `cargo xtask hint`, with their references to other chapters
+    /// (`{{#chapter framing}}`) rendered.
     pub hints: Vec<String>,
     /// Points per test where a test is worth more than one.
     pub points: BTreeMap<String, u32>,
@@ -59,8 +62,10 @@ struct Entry {
     id: String,
     slug: String,
     title: String,
-    exercise: String,
-    /// Left out in a student copy (`cargo xtask export --student`).
+    /// The package names follow from the id and slug; older manifests spelled them out, and
+    /// may still, as long as they agree.
+    #[serde(default)]
+    exercise: Option<String>,
     #[serde(default)]
     solution: Option<String>,
     hints: Vec<String>,
@@ -69,6 +74,28 @@ struct Entry {
 }
 
 impl Chapter {
+    /// Chapter `number` with `slug` and `title`, no hints and no points: its id, folder and
+    /// package names follow from the number and slug (the solution's is empty in a student copy,
+    /// `with_solution` false).
+    pub fn new(number: u32, slug: &str, title: &str, with_solution: bool) -> Chapter {
+        let exercise = crate::naming::folder(number, slug);
+        let solution = if with_solution {
+            format!("{exercise}-solution")
+        } else {
+            String::new()
+        };
+        Chapter {
+            number,
+            id: format!("ch{number}"),
+            slug: slug.to_owned(),
+            title: title.to_owned(),
+            exercise,
+            solution,
+            hints: Vec::new(),
+            points: BTreeMap::new(),
+        }
+    }
+
     /// `ch01-tcp-ip`: the folder name under `exercises/`, `solutions/` and `book/src/`.
     pub fn dir_name(&self) -> String {
         format!("ch{:02}-{}", self.number, self.slug)
@@ -92,6 +119,61 @@ impl Chapter {
     /// The one test file, shared by the exercise and the solution, relative to the root.
     pub fn tests_file(&self) -> PathBuf {
         self.exercise_dir().join("src/tests.rs")
+    }
+
+    /// The text of the chapter's tests: its test file, then each file that one includes as a
+    /// module (and so on, three deep), read by `read` from a path relative to the root. A chapter
+    /// graded by another chapter's tests as well as its own includes that chapter's test file.
+    pub fn tests_text(&self, read: &dyn Fn(&Path) -> Option<String>) -> String {
+        fn gather(
+            file: &Path,
+            read: &dyn Fn(&Path) -> Option<String>,
+            depth: u32,
+            text: &mut String,
+        ) {
+            let Some(source) = read(file) else {
+                return;
+            };
+            let folder = file.parent().unwrap_or(Path::new(""));
+            let included = if depth == 0 {
+                Vec::new()
+            } else {
+                source::included_modules(&source)
+            };
+            // Each included file where it is included, so the tests keep the file's order.
+            for (index, line) in source.lines().enumerate() {
+                text.push_str(line);
+                text.push('\n');
+                for (_, path) in included.iter().filter(|(at, _)| *at == index) {
+                    if let Some(path) = files::normalize(&folder.join(path)) {
+                        gather(&path, read, depth - 1, text);
+                    }
+                }
+            }
+        }
+        let mut text = String::new();
+        gather(&self.tests_file(), read, 3, &mut text);
+        text
+    }
+
+    /// The other chapters this one uses: those whose folder name (`ch08-chat-server`) its
+    /// exercise or solution names (a path dependency, an included test file or program). Their
+    /// files are part of what its verdicts depend on.
+    pub fn uses<'a>(&self, workbook: &'a Workbook) -> Vec<&'a Chapter> {
+        let mut texts = String::new();
+        for dir in [self.exercise_dir(), self.solution_dir()] {
+            let folder = workbook.root.join(&dir);
+            for file in files::list(&folder, &files::is_build_output).unwrap_or_default() {
+                if let Ok(text) = fs::read_to_string(folder.join(file)) {
+                    texts.push_str(&text);
+                }
+            }
+        }
+        workbook
+            .chapters
+            .iter()
+            .filter(|other| other.slug != self.slug && texts.contains(&other.dir_name()))
+            .collect()
     }
 
     /// True when the workbook has this chapter's reference solution.
@@ -160,7 +242,8 @@ impl Workbook {
         let path = root.join(MANIFEST);
         let text = fs::read_to_string(&path)
             .with_context(|| format!("cannot read the chapter manifest {}", path.display()))?;
-        let chapters = parse_manifest(&text)
+        let with_solutions = root.join("solutions").is_dir();
+        let chapters = parse_manifest(&text, with_solutions)
             .with_context(|| format!("the chapter manifest {} is broken", path.display()))?;
         Ok(Workbook {
             root: root.to_path_buf(),
@@ -192,7 +275,7 @@ impl Workbook {
         queries.iter().map(|q| self.chapter(q)).collect()
     }
 
-    /// True in a copy made by `cargo xtask export --student`: its manifest names no solutions.
+    /// True in a copy made by `cargo xtask export --student`: it has no `solutions/` folder.
     pub fn is_student_copy(&self) -> bool {
         !self.chapters.iter().any(Chapter::has_solution)
     }
@@ -253,6 +336,53 @@ impl Workbook {
         problems
     }
 
+    /// Where the workbook's text names chapters in a way that goes stale when chapters are added,
+    /// dropped or moved: prose that says a chapter's number, and references
+    /// (`{{#chapter slug}}`) to a chapter the manifest does not have (see [`naming`]). One
+    /// sentence each, for `verify`; they never stop a build or a grading.
+    pub fn naming_problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let skip = |path: &Path| {
+            files::is_build_output(path)
+                // CI's files name crates, never chapters in prose.
+                || naming::NOT_THE_WORKBOOKS_TEXT
+                    .iter()
+                    .chain(&[".github", ".ci"])
+                    .any(|folder| path == Path::new(folder))
+        };
+        let Ok(all) = files::list(&self.root, &skip) else {
+            return problems;
+        };
+        for file in all {
+            let is_text = file
+                .extension()
+                .is_some_and(|e| ["md", "rs", "toml", "py"].iter().any(|t| e == *t));
+            let Ok(text) = fs::read_to_string(self.root.join(&file)) else {
+                continue;
+            };
+            if !is_text || file == Path::new("Cargo.lock") {
+                continue;
+            }
+            for (line, said) in naming::numbered_mentions(&text) {
+                problems.push(format!(
+                    "{}:{line}: names a chapter by its number, which goes stale when chapters \
+                     move; write `{{{{#chapter SLUG}}}}` in a page or hint, or the chapter's \
+                     title elsewhere: {}",
+                    slash(&file),
+                    said.trim()
+                ));
+            }
+            let (_, unknown) = naming::render(&text, &self.chapters);
+            for slug in unknown {
+                problems.push(format!(
+                    "{}: refers to the chapter `{slug}`, which is not in {MANIFEST}",
+                    slash(&file)
+                ));
+            }
+        }
+        problems
+    }
+
     fn check_crate(
         &self,
         chapter: &Chapter,
@@ -263,7 +393,7 @@ impl Workbook {
         let manifest = self.root.join(dir).join("Cargo.toml");
         match package_name(&manifest) {
             Err(_) => problems.push(format!(
-                "{}: {} is missing (the manifest names the crate `{package}`)",
+                "{}: {} is missing (the crate `{package}` belongs there)",
                 chapter.id,
                 slash(&dir.join("Cargo.toml"))
             )),
@@ -278,14 +408,15 @@ impl Workbook {
 
     fn check_tests_written_once(&self, chapter: &Chapter, problems: &mut Vec<String>) {
         let tests = chapter.tests_file();
-        let Ok(test_source) = fs::read_to_string(self.root.join(&tests)) else {
+        if !self.root.join(&tests).is_file() {
             problems.push(format!(
                 "{}: the test file {} is missing",
                 chapter.id,
                 slash(&tests)
             ));
             return;
-        };
+        }
+        let test_source = chapter.tests_text(&|path| fs::read_to_string(self.root.join(path)).ok());
         self.check_points(chapter, &test_source, problems);
         if !chapter.has_solution() {
             return;
@@ -397,21 +528,11 @@ fn summary_problems(listed: &[(String, String)], expected: &[(String, String)]) 
     problems
 }
 
-/// Parses and checks the manifest's text.
-fn parse_manifest(text: &str) -> Result<Vec<Chapter>> {
+/// Parses and checks the manifest's text; `with_solutions` when the workbook has its
+/// `solutions/` folder (an instructor's workbook, not a student copy).
+fn parse_manifest(text: &str, with_solutions: bool) -> Result<Vec<Chapter>> {
     let manifest: Manifest = toml::from_str(text)?;
     ensure!(!manifest.chapter.is_empty(), "it lists no chapters");
-    let with_solution = manifest
-        .chapter
-        .iter()
-        .filter(|entry| entry.solution.is_some())
-        .count();
-    ensure!(
-        with_solution == 0 || with_solution == manifest.chapter.len(),
-        "{with_solution} of {} chapters name their `solution`; either every chapter does, or none \
-         does (a student copy)",
-        manifest.chapter.len()
-    );
     let mut chapters: Vec<Chapter> = Vec::new();
     for (index, entry) in manifest.chapter.into_iter().enumerate() {
         let expected = index as u32 + 1;
@@ -453,16 +574,44 @@ fn parse_manifest(text: &str) -> Result<Vec<Chapter>> {
                 entry.slug
             );
         }
+        let chapter = Chapter::new(number, &entry.slug, &entry.title, with_solutions);
+        for (field, given, derived) in [
+            ("exercise", &entry.exercise, &chapter.exercise),
+            (
+                "solution",
+                &entry.solution,
+                &format!("{}-solution", chapter.exercise),
+            ),
+        ] {
+            if let Some(given) = given {
+                ensure!(
+                    given == derived,
+                    "{}: `{field} = \"{given}\"`, but the package's name follows from the id and \
+                     slug: `{derived}`; remove the line",
+                    entry.id
+                );
+            }
+        }
         chapters.push(Chapter {
-            number,
-            id: entry.id,
-            slug: entry.slug,
-            title: entry.title,
-            exercise: entry.exercise,
-            solution: entry.solution.unwrap_or_default(),
             hints: entry.hints,
             points: entry.points,
+            ..chapter
         });
+    }
+    // Hints name other chapters by slug (see `naming`): show them with their numbers. One that
+    // names no chapter stays as written (the tidy test names it).
+    let rendered: Vec<Vec<String>> = chapters
+        .iter()
+        .map(|chapter| {
+            chapter
+                .hints
+                .iter()
+                .map(|hint| naming::render(hint, &chapters).0)
+                .collect()
+        })
+        .collect();
+    for (chapter, hints) in chapters.iter_mut().zip(rendered) {
+        chapter.hints = hints;
     }
     Ok(chapters)
 }
@@ -506,16 +655,7 @@ mod tests {
     use super::*;
 
     fn chapter(number: u32, slug: &str) -> Chapter {
-        Chapter {
-            number,
-            id: format!("ch{number}"),
-            slug: slug.to_owned(),
-            title: "T".to_owned(),
-            exercise: String::new(),
-            solution: String::new(),
-            hints: vec![],
-            points: BTreeMap::new(),
-        }
+        Chapter::new(number, slug, "T", false)
     }
 
     #[test]
@@ -542,22 +682,22 @@ mod tests {
     fn the_manifest_must_number_chapters_in_order() {
         let entry = |id: &str| {
             format!(
-                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nexercise = \"e\"\nsolution = \"s\"\nhints = [\"h\"]\n"
+                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nhints = [\"h\"]\n"
             )
         };
-        assert!(parse_manifest(&(entry("ch1") + &entry("ch2"))).is_ok());
-        let error = parse_manifest(&(entry("ch1") + &entry("ch3"))).unwrap_err();
+        assert!(parse_manifest(&(entry("ch1") + &entry("ch2")), true).is_ok());
+        let error = parse_manifest(&(entry("ch1") + &entry("ch3")), true).unwrap_err();
         assert!(
             error
                 .to_string()
                 .contains("chapter number 2 has the id `ch3`"),
             "{error}"
         );
-        assert!(parse_manifest(&entry("ch01")).is_err());
-        assert!(parse_manifest("").is_err());
+        assert!(parse_manifest(&entry("ch01"), true).is_err());
+        assert!(parse_manifest("", true).is_err());
         let unknown = entry("ch1") + "colour = \"red\"\n";
         assert!(
-            parse_manifest(&unknown)
+            parse_manifest(&unknown, true)
                 .unwrap_err()
                 .root_cause()
                 .to_string()
@@ -566,13 +706,60 @@ mod tests {
     }
 
     #[test]
-    fn a_student_copy_names_no_solutions_and_a_manifest_is_all_or_none() {
-        let entry = |id: &str, solution: &str| {
+    fn a_chapters_tests_include_the_test_files_it_includes() {
+        let chapter = chapter(9, "one-thread");
+        let files: BTreeMap<PathBuf, &str> = [
+            (
+                "exercises/ch09-one-thread/src/tests.rs",
+                "#[test]\nfn first() {}\n#[path = \"../../ch08-chat/src/tests.rs\"]\nmod chat;\n\
+                 #[test]\nfn own() {}\n",
+            ),
+            (
+                "exercises/ch08-chat/src/tests.rs",
+                "#[test]\nfn joins() {}\n",
+            ),
+        ]
+        .into_iter()
+        .map(|(path, text)| (PathBuf::from(path), text))
+        .collect();
+        let text = chapter.tests_text(&|path| files.get(path).map(|t| t.to_string()));
+        assert_eq!(source::declared_tests(&text), ["first", "joins", "own"]);
+    }
+
+    #[test]
+    fn package_names_follow_from_the_id_and_slug() {
+        let manifest = |third: &str| {
+            let entry = |id: &str, slug: &str, extra: &str| {
+                format!(
+                    "[[chapter]]\nid = \"{id}\"\nslug = \"{slug}\"\ntitle = \"T\"\n{extra}hints = [\"h\"]\n"
+                )
+            };
+            entry("ch1", "one", "") + &entry("ch2", "two", "") + &entry("ch3", "framing", third)
+        };
+        let chapters = parse_manifest(&manifest(""), true).unwrap();
+        assert_eq!(chapters[2].exercise, "ch03-framing");
+        assert_eq!(chapters[2].solution, "ch03-framing-solution");
+        assert_eq!(chapters[2].dir_name(), "ch03-framing");
+
+        // An older manifest that spells them out is read, as long as it agrees.
+        let old = "exercise = \"ch03-framing\"\nsolution = \"ch03-framing-solution\"\n";
+        assert!(parse_manifest(&manifest(old), true).is_ok());
+        let wrong = "exercise = \"framing\"\n";
+        let error = format!("{:#}", parse_manifest(&manifest(wrong), true).unwrap_err());
+        assert!(
+            error.contains("`exercise = \"framing\"`") && error.contains("`ch03-framing`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_student_copy_is_a_workbook_without_solutions() {
+        let entry = |id: &str| {
             format!(
-                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nexercise = \"e{id}\"\n{solution}hints = [\"h\"]\n"
+                "[[chapter]]\nid = \"{id}\"\nslug = \"s{id}\"\ntitle = \"T\"\nhints = [\"h\"]\n"
             )
         };
-        let student = parse_manifest(&(entry("ch1", "") + &entry("ch2", ""))).unwrap();
+        let student = parse_manifest(&(entry("ch1") + &entry("ch2")), false).unwrap();
         assert!(student.iter().all(|c| !c.has_solution()));
         let workbook = Workbook {
             root: PathBuf::new(),
@@ -584,13 +771,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(refusal.starts_with(STUDENT_COPY), "{refusal}");
-
-        let mixed = entry("ch1", "solution = \"s\"\n") + &entry("ch2", "");
-        let error = parse_manifest(&mixed).unwrap_err().to_string();
-        assert!(
-            error.contains("1 of 2 chapters name their `solution`"),
-            "{error}"
-        );
+        let full = parse_manifest(&(entry("ch1") + &entry("ch2")), true).unwrap();
+        assert!(full.iter().all(Chapter::has_solution));
     }
 
     /// The real workbook: the manifest, the folders and SUMMARY.md must agree.
@@ -603,6 +785,52 @@ mod tests {
             problems.is_empty(),
             "the tree and {MANIFEST} disagree:\n{}",
             problems.join("\n")
+        );
+        let naming = workbook.naming_problems();
+        assert!(naming.is_empty(), "{}", naming.join("\n"));
+    }
+
+    /// Prose that says a chapter's number, and a reference to a chapter that is not there, are
+    /// named; the Rust Book's chapters and references that resolve are not.
+    #[test]
+    fn stale_chapter_names_are_named() {
+        let root = std::env::temp_dir().join(format!("workbook-names-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let write = |path: &str, text: &str| {
+            let path = root.join(path);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        };
+        write(
+            MANIFEST,
+            "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nhints = [\"h\"]\n",
+        );
+        write(
+            "book/src/ch01-one/index.md",
+            "As chapter 2 says.\nSee {{#chapter one}} and {{#Chapter gone}}.\n\
+             The Rust Book's chapter 16.\n",
+        );
+        write("exercises/ch01-one/src/lib.rs", "//! Chapters 1 and 2.\n");
+        write(
+            "xtask/src/main.rs",
+            "//! chapter 3, not the workbook's text.\n",
+        );
+        let workbook = Workbook::load(&root).unwrap();
+        let problems = workbook.naming_problems();
+        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("book/src/ch01-one/index.md:1: names a chapter by its number")
+        );
+        assert!(
+            problems[1].contains("refers to the chapter `gone`"),
+            "{}",
+            problems[1]
+        );
+        assert!(
+            problems[2].starts_with("exercises/ch01-one/src/lib.rs:1:"),
+            "{}",
+            problems[2]
         );
     }
 
@@ -618,7 +846,7 @@ mod tests {
         };
         write(
             MANIFEST,
-            "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nexercise = \"ch01-one\"\nsolution = \"ch01-one-solution\"\nhints = [\"h\"]\n[chapter.points]\nno_such_test = 2\n",
+            "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nhints = [\"h\"]\n[chapter.points]\nno_such_test = 2\n",
         );
         write(
             "exercises/ch01-one/Cargo.toml",

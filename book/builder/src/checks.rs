@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use anyhow::{Context, Result, bail};
 use regex::Regex;
 
+use crate::manifest::Chapter;
 use crate::render::normalize;
 
 static INCLUDE: LazyLock<Regex> = LazyLock::new(|| {
@@ -115,19 +116,14 @@ pub fn rust_blocks_are_included(src: &Path) -> Result<()> {
     report("Rust blocks that are not compiled", problems)
 }
 
-static SLUG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"(?m)^slug\s*=\s*"([^"]+)""#).expect("a valid regex"));
-
-/// Every chapter of `manifest` (`chapters.toml`) links from its pages under `src` to its
-/// exercise, so a reader can go from the idea to the work.
-pub fn chapters_link_their_exercises(manifest: &Path, src: &Path) -> Result<()> {
-    let text = fs::read_to_string(manifest)
-        .with_context(|| format!("cannot read {}", manifest.display()))?;
+/// Every chapter links from its pages under `src` to its exercise, so a reader can go from the
+/// idea to the work.
+pub fn chapters_link_their_exercises(chapters: &[Chapter], src: &Path) -> Result<()> {
     let mut problems = Vec::new();
-    for (index, caps) in SLUG.captures_iter(&text).enumerate() {
-        let folder = format!("ch{:02}-{}", index + 1, &caps[1]);
+    for chapter in chapters {
+        let folder = &chapter.folder;
         let link = format!("](../../../exercises/{folder}/");
-        let pages = files_with_extension(&src.join(&folder), "md").unwrap_or_default();
+        let pages = files_with_extension(&src.join(folder), "md").unwrap_or_default();
         let links = pages
             .iter()
             .any(|page| fs::read_to_string(page).is_ok_and(|text| text.contains(&link)));
@@ -152,17 +148,18 @@ static LINK: LazyLock<Regex> =
 static SUMMARY_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\]\(([^)#\s]+\.md)").expect("a valid regex"));
 
-/// Every chapter of `manifest` ends, on its last page, with `## Recap` (three to five points),
+/// Every chapter ends, on its last page, with `## Recap` (three to five points),
 /// `## Check yourself` (three to five questions in `<details>` with a `<summary>`) and
 /// `## Further reading` (three links or more), in that order.
-pub fn chapters_end_with_recap_questions_and_reading(manifest: &Path, src: &Path) -> Result<()> {
-    let text = fs::read_to_string(manifest)
-        .with_context(|| format!("cannot read {}", manifest.display()))?;
+pub fn chapters_end_with_recap_questions_and_reading(
+    chapters: &[Chapter],
+    src: &Path,
+) -> Result<()> {
     let summary = fs::read_to_string(src.join("SUMMARY.md"))
         .with_context(|| format!("cannot read {}", src.join("SUMMARY.md").display()))?;
     let mut problems = Vec::new();
-    for (index, caps) in SLUG.captures_iter(&text).enumerate() {
-        let folder = format!("ch{:02}-{}", index + 1, &caps[1]);
+    for chapter in chapters {
+        let folder = &chapter.folder;
         let Some(last) = SUMMARY_LINK
             .captures_iter(&summary)
             .map(|link| link[1].to_owned())
@@ -511,6 +508,15 @@ pub fn files_with_extension(dir: &Path, extension: &str) -> Result<Vec<PathBuf>>
 mod tests {
     use super::*;
 
+    fn chapter(number: u32, slug: &str) -> Chapter {
+        Chapter {
+            slug: slug.to_owned(),
+            title: slug.to_uppercase(),
+            folder: format!("ch{number:02}-{slug}"),
+            references: Default::default(),
+        }
+    }
+
     /// A fresh folder for one test's files.
     fn scratch(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("book-builder-{name}-{}", std::process::id()));
@@ -590,11 +596,6 @@ mod tests {
     #[test]
     fn a_chapter_without_a_link_to_its_exercise_is_reported() {
         let dir = scratch("exercise-links");
-        fs::write(
-            dir.join("chapters.toml"),
-            "[[chapter]]\nslug = \"a\"\n[[chapter]]\nslug = \"b\"\n",
-        )
-        .unwrap();
         for folder in ["ch01-a", "ch02-b"] {
             fs::create_dir_all(dir.join("src").join(folder)).unwrap();
         }
@@ -604,7 +605,8 @@ mod tests {
         )
         .unwrap();
         fs::write(dir.join("src/ch02-b/index.md"), "no link").unwrap();
-        let error = chapters_link_their_exercises(&dir.join("chapters.toml"), &dir.join("src"))
+        let chapters = [chapter(1, "a"), chapter(2, "b")];
+        let error = chapters_link_their_exercises(&chapters, &dir.join("src"))
             .unwrap_err()
             .to_string();
         assert!(
@@ -659,7 +661,6 @@ mod tests {
     fn a_chapter_is_checked_on_its_last_page() {
         let dir = scratch("endings");
         fs::create_dir_all(dir.join("src/ch01-a")).unwrap();
-        fs::write(dir.join("chapters.toml"), "[[chapter]]\nslug = \"a\"\n").unwrap();
         fs::write(
             dir.join("src/SUMMARY.md"),
             "- [A](ch01-a/index.md)\n  - [More](ch01-a/more.md)\n",
@@ -667,12 +668,10 @@ mod tests {
         .unwrap();
         fs::write(dir.join("src/ch01-a/index.md"), "## Recap\n").unwrap();
         fs::write(dir.join("src/ch01-a/more.md"), "# More\n").unwrap();
-        let error = chapters_end_with_recap_questions_and_reading(
-            &dir.join("chapters.toml"),
-            &dir.join("src"),
-        )
-        .unwrap_err()
-        .to_string();
+        let error =
+            chapters_end_with_recap_questions_and_reading(&[chapter(1, "a")], &dir.join("src"))
+                .unwrap_err()
+                .to_string();
         assert!(
             error.contains("src/ch01-a/more.md (the last page of ch01-a): no `## Recap` section"),
             "{error}"

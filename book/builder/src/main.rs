@@ -11,6 +11,7 @@ mod browser;
 mod checks;
 mod commands;
 mod logger;
+mod manifest;
 mod open;
 mod render;
 mod serve;
@@ -103,6 +104,7 @@ fn rerun_with_own_target(book_dir: &Path) -> Result<ExitCode> {
     let status = Command::new(std::env::current_exe()?)
         .args(std::env::args_os().skip(1))
         .env(OWN_TARGET, "1")
+        .env(manifest::OUTER_TARGET, &target)
         .env("CARGO_TARGET_DIR", target.join("book"))
         .status()
         .context("cannot run the book builder again")?;
@@ -131,18 +133,14 @@ fn run() -> Result<ExitCode> {
         watch::run(book_dir, options.port, options.open)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let build_dir = render::build_and_check(book_dir)?;
+    let chapters = manifest::chapters(book_dir)?;
+    let build_dir = render::build_and_check(book_dir, &chapters)?;
     // A chapter still being written may not link to its exercise yet: a warning while you
     // work, an error in the full check that CI runs.
-    let links = checks::chapters_link_their_exercises(
-        &book_dir.join("../chapters.toml"),
-        &book_dir.join("src"),
-    );
+    let links = checks::chapters_link_their_exercises(&chapters, &book_dir.join("src"));
     // So may a chapter still without its recap, or a listing still too wide.
-    let endings = checks::chapters_end_with_recap_questions_and_reading(
-        &book_dir.join("../chapters.toml"),
-        &book_dir.join("src"),
-    );
+    let endings =
+        checks::chapters_end_with_recap_questions_and_reading(&chapters, &book_dir.join("src"));
     let widths = checks::listings_fit(&build_dir);
     for outcome in [links, endings, widths] {
         match outcome {
@@ -152,7 +150,7 @@ fn run() -> Result<ExitCode> {
         }
     }
     if options.check {
-        browser::check(book_dir, &build_dir)?;
+        browser::check(book_dir, &build_dir, &chapters)?;
     }
     if options.open {
         open::in_browser(

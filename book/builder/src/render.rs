@@ -14,17 +14,18 @@ use mdbook::{BookItem, Config, MDBook};
 use regex::{Captures, Regex};
 
 use crate::commands::StrictCmdRun;
+use crate::manifest::{Chapter, ChapterReferences};
 use crate::{checks, logger};
 
 /// Builds the book in `book_dir` and checks it; returns the folder with the HTML.
-pub fn build_and_check(book_dir: &Path) -> Result<PathBuf> {
+pub fn build_and_check(book_dir: &Path, chapters: &[Chapter]) -> Result<PathBuf> {
     let started = Instant::now();
     compile_listings(book_dir)?;
     checks::includes(&book_dir.join("src"))?;
     checks::rust_blocks_are_included(&book_dir.join("src"))?;
 
     let errors_before = logger::errors();
-    let book = load(book_dir)?;
+    let book = load(book_dir, chapters)?;
     let build_dir = book.build_dir_for("html");
     println!("    Building the book into {}", build_dir.display());
     book.build().context("mdBook could not build the book")?;
@@ -42,7 +43,7 @@ pub fn build_and_check(book_dir: &Path) -> Result<PathBuf> {
 
 /// Loads the book with the cmdrun preprocessor embedded, instead of the `mdbook-cmdrun` program
 /// that `book.toml` names for people who build with an installed mdBook.
-fn load(book_dir: &Path) -> Result<MDBook> {
+fn load(book_dir: &Path, chapters: &[Chapter]) -> Result<MDBook> {
     let mut config =
         Config::from_disk(book_dir.join("book.toml")).context("cannot read book/book.toml")?;
     config.update_from_env();
@@ -59,8 +60,12 @@ fn load(book_dir: &Path) -> Result<MDBook> {
 
     let mut book =
         MDBook::load_with_config(book_dir, config).context("mdBook could not load the book")?;
-    book.with_preprocessor(RepositoryLinks { repository })
-        .with_preprocessor(StrictCmdRun);
+    // References to chapters are rendered before cmdrun runs a page's commands.
+    book.with_preprocessor(ChapterReferences {
+        chapters: chapters.to_vec(),
+    })
+    .with_preprocessor(RepositoryLinks { repository })
+    .with_preprocessor(StrictCmdRun);
     Ok(book)
 }
 

@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::Result;
 
-use crate::{open, render, serve};
+use crate::{manifest, open, render, serve};
 
 /// Builds, serves and rebuilds until interrupted.
 pub fn run(book_dir: &Path, port: u16, open_browser: bool) -> Result<()> {
-    if let Err(error) = render::build_and_check(book_dir) {
+    if let Err(error) = build(book_dir) {
         eprintln!("error: {error:#}");
     }
     let build_dir = book_dir.join("build");
@@ -38,11 +38,17 @@ pub fn run(book_dir: &Path, port: u16, open_browser: bool) -> Result<()> {
         thread::sleep(Duration::from_millis(300));
         last = snapshot(book_dir);
         println!("     Changed: rebuilding");
-        match render::build_and_check(book_dir) {
+        match build(book_dir) {
             Ok(_) => println!("     Serving the book at {url} (reload the page)"),
             Err(error) => eprintln!("error: {error:#}"),
         }
     }
+}
+
+/// One build, with the chapters read again (the manifest may have changed too).
+fn build(book_dir: &Path) -> Result<PathBuf> {
+    let chapters = manifest::chapters(book_dir)?;
+    render::build_and_check(book_dir, &chapters)
 }
 
 /// The modification time of every file the book is made from.
@@ -50,6 +56,7 @@ fn snapshot(book_dir: &Path) -> BTreeMap<PathBuf, SystemTime> {
     let mut files = BTreeMap::new();
     let mut pending = vec![
         book_dir.join("book.toml"),
+        book_dir.join("../chapters.toml"),
         book_dir.join("src"),
         book_dir.join("listings"),
         book_dir.join("theme"),
