@@ -1,5 +1,5 @@
-//! Chapter 1, "TCP/IP in one page": what TCP promises, addresses and ports, name resolution, and
-//! a first exchange over a real connection.
+//! The exercise of "TCP/IP in one page": what TCP promises, addresses and ports, name
+//! resolution, and a first exchange over a real connection.
 //!
 //! Read the chapter first: `book/src/ch01-tcp-ip/index.md` (or `cargo xtask book --open`).
 //! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch1` after each.

@@ -1,12 +1,13 @@
-//! The tests of chapter 1. The same file grades your exercise and the reference solution.
+//! The tests of "TCP/IP in one page". The same file grades your exercise and the reference
+//! solution.
 //!
 //! What these tests cannot check, and why:
 //!
 //! - that `request` sends with `write_all` rather than one `write`: on a blocking socket one
-//!   `write` of a few kilobytes sends them all, so the mistake shows only under load (chapter 2's
-//!   tests catch it with a writer that takes a few bytes at a time);
+//!   `write` of a few kilobytes sends them all, so the mistake shows only under load (the tests
+//!   of "Sockets" catch it with a writer that takes a few bytes at a time);
 //! - what `request` returns when the connection breaks in the middle of the reply: a reset is
-//!   chapter 4's subject.
+//!   the subject of "Disconnects and blocking".
 
 use super::*;
 
@@ -41,7 +42,7 @@ fn tcp_keeps_no_message_boundaries_and_no_deadlines() {
     assert!(
         !tcp_promises(Property::MessageBoundaries),
         "TCP does not promise MessageBoundaries: three writes may arrive as one read, or one \
-         write as three reads; chapter 3 is all about this"
+         write as three reads; the chapter \"Stream framing\" is all about this"
     );
     assert!(
         !tcp_promises(Property::BoundedDelay),

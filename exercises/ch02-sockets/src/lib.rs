@@ -1,5 +1,5 @@
-//! Chapter 2, "Sockets": the lecture's socket calls in Rust, one by one, and an echo server with
-//! its client.
+//! The exercise of "Sockets": the lecture's socket calls in Rust, one by one, and an echo server
+//! with its client.
 //!
 //! Read the chapter first: `book/src/ch02-sockets/index.md` (or `cargo xtask book --open`).
 //! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch2` after each.
@@ -7,7 +7,7 @@
 //! Stuck? `cargo xtask hint ch2` shows one hint at a time.
 //!
 //! The echo server serves one client at a time: a second client waits until the first is done.
-//! Chapter 6 gives each client a thread of its own.
+//! The chapter "Threads" gives each client a thread of its own.
 
 // The `todo!()` bodies do not use their parameters yet; this keeps the compiler quiet until they
 // do. Delete it once every function is written.
@@ -73,7 +73,7 @@ pub fn serve_one(listener: &TcpListener) -> io::Result<u64> {
 /// then returns `Ok(0)`), and returns everything the server sends back until it closes.
 ///
 /// This client sends everything before it reads anything. That is fine for a few kilobytes;
-/// chapter 4 shows why it deadlocks with megabytes, and how to fix it.
+/// "Disconnects and blocking" shows why it deadlocks with megabytes, and how to fix it.
 pub fn echo_client(server: SocketAddr, payload: &[u8]) -> io::Result<Vec<u8>> {
     // TODO: `TcpStream::connect`, `send_all`, `shutdown(Shutdown::Write)`, `receive_all`.
     todo!("send {} bytes to {server} and read the echo", payload.len())

@@ -1,4 +1,4 @@
-//! The tests of chapter 2. The same file grades your exercise and the reference solution.
+//! The tests of "Sockets". The same file grades your exercise and the reference solution.
 //!
 //! What these tests cannot check, and why:
 //!
@@ -10,7 +10,7 @@
 //!   `write` of a few kilobytes sends them all; `send_all`'s tests catch the mistake with a
 //!   writer that takes a few bytes at a time.
 //!
-//! `Interrupted` is chapter 4's subject: no test here injects it.
+//! `Interrupted` is the subject of "Disconnects and blocking": no test here injects it.
 
 use super::*;
 

@@ -1,5 +1,5 @@
-//! Chapter 3, "Stream framing": TCP delivers a stream of bytes, not messages, so you mark where
-//! each message ends yourself. You write a line decoder, then a length-prefixed encoder and
+//! The exercise of "Stream framing": TCP delivers a stream of bytes, not messages, so you mark
+//! where each message ends yourself. You write a line decoder, then a length-prefixed encoder and
 //! decoder, and the tests run them over real loopback sockets cut in every way a network can.
 //!
 //! Read the chapter first: `book/src/ch03-framing/index.md` (or `cargo xtask book --open`).

@@ -1,4 +1,4 @@
-//! The tests of chapter 3. The same file grades your exercise and the reference solution.
+//! The tests of "Stream framing". The same file grades your exercise and the reference solution.
 //!
 //! What these tests cannot check, and why:
 //!

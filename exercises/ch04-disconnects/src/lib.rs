@@ -1,4 +1,4 @@
-//! Chapter 4, "Disconnects and blocking": the end of a stream, a reset, a peer that goes
+//! The exercise of "Disconnects and blocking": the end of a stream, a reset, a peer that goes
 //! silent, a server that can be stopped, and a client that cannot deadlock.
 //!
 //! Read the chapter first: `book/src/ch04-disconnects/index.md` (or `cargo xtask book --open`).

@@ -1,4 +1,5 @@
-//! The tests of chapter 4. The same file grades your exercise and the reference solution.
+//! The tests of "Disconnects and blocking". The same file grades your exercise and the reference
+//! solution.
 //!
 //! A few promises of `lib.rs` have no test of their own, because no test could check them the
 //! same way on Linux, macOS and Windows:

@@ -1,4 +1,5 @@
-//! Provided, ready to use: chapter 3's line framing, on bytes. You do not need to change it.
+//! Provided, ready to use: the line framing of "Stream framing", on bytes. You do not need to
+//! change it.
 
 use std::io::{self, Read};
 

@@ -1,7 +1,7 @@
-//! Chapter 5, "Bytes and text": a socket carries bytes, your program wants text. You write a
-//! UTF-8 decoder that works on chunks cut anywhere (even inside a character), a reader that
-//! passes text on as it arrives, text lines on top of chapter 3's framing, and a cut of text to a
-//! byte limit. Bad bytes are reported with their position, never replaced.
+//! The exercise of "Bytes and text": a socket carries bytes, your program wants text. You write
+//! a UTF-8 decoder that works on chunks cut anywhere (even inside a character), a reader that
+//! passes text on as it arrives, text lines on top of the line framing of "Stream framing", and a
+//! cut of text to a byte limit. Bad bytes are reported with their position, never replaced.
 //!
 //! Read the chapter first: `book/src/ch05-bytes-and-text/index.md` (or `cargo xtask book --open`).
 //! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch5` after each.
@@ -12,7 +12,8 @@ use std::error::Error;
 use std::fmt;
 use std::io::{self, Read};
 
-/// Provided: chapter 3's line framing, on bytes (`framing::ByteLines`). Use it, no need to edit it.
+/// Provided: the line framing of "Stream framing", on bytes (`framing::ByteLines`). Use it, no
+/// need to edit it.
 pub mod framing;
 
 use framing::ByteLines;

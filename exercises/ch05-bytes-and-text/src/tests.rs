@@ -1,4 +1,4 @@
-//! The tests of chapter 5. The same file grades your exercise and the reference solution.
+//! The tests of "Bytes and text". The same file grades your exercise and the reference solution.
 
 use super::*;
 

@@ -1,5 +1,5 @@
-//! Chapter 6, "Threads": start threads and collect what each returns, split CPU-bound work over
-//! N threads that really run at the same time, and serve many echo clients at once.
+//! The exercise of "Threads": start threads and collect what each returns, split CPU-bound work
+//! over N threads that really run at the same time, and serve many echo clients at once.
 //!
 //! Read the chapter first: `book/src/ch06-threads/index.md` (or `cargo xtask book --open`).
 //! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch6` after each.

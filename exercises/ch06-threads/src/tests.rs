@@ -1,4 +1,4 @@
-//! The tests of chapter 6. The same file grades your exercise and the reference solution.
+//! The tests of "Threads". The same file grades your exercise and the reference solution.
 //!
 //! None of these tests measures how fast your code is. To prove that threads run at the same
 //! time, the work waits at a `Barrier` sized to the number of threads: the barrier opens only

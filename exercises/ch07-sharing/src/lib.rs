@@ -1,5 +1,5 @@
-//! Chapter 7, "Sharing between threads": a registry that many threads use at once, a worker pool
-//! with a bounded queue, and a pipeline of stages connected by bounded channels.
+//! The exercise of "Sharing between threads": a registry that many threads use at once, a worker
+//! pool with a bounded queue, and a pipeline of stages connected by bounded channels.
 //!
 //! Read the chapter first: `book/src/ch07-sharing/index.md` (or `cargo xtask book --open`).
 //! Then replace each `todo!()` below, one at a time, and run `cargo xtask check ch7` after each.

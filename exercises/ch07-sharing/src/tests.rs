@@ -1,4 +1,5 @@
-//! The tests of chapter 7. The same file grades your exercise and the reference solution.
+//! The tests of "Sharing between threads". The same file grades your exercise and the reference
+//! solution.
 //!
 //! No test measures time to decide whether threads ran together: they meet at a `Barrier`, which
 //! opens only when every thread is there at once, and the watchdog says so when it never opens.

@@ -1,6 +1,6 @@
-//! Benchmark of chapter 8: a chat server in Rust beside a Python server written the lecture's way
-//! (`benches/python/chat_server.py`), both run as child processes and driven by the same clients
-//! in one run. The Rust server is the `chat-server` program of the package that runs the
+//! Benchmark of the capstone: a chat server in Rust beside a Python server written the lecture's
+//! way (`benches/python/chat_server.py`), both run as child processes and driven by the same
+//! clients in one run. The Rust server is the `chat-server` program of the package that runs the
 //! benchmark: yours (`cargo bench -p ch08-chat-server`, once `cargo xtask check ch8` passes), or
 //! the reference solution's in the instructor's workbook. It measures broadcast fan-out (one sender, 49 receivers, lines
 //! delivered per second) and resident memory (VmRSS, from `/proc/<pid>/status` on Linux) after

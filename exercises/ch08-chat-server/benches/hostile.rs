@@ -1,5 +1,5 @@
-//! Benchmark of chapter 8 under clients that misbehave together, and the resources each client
-//! costs:
+//! Benchmark of the chat server under clients that misbehave together, and the resources each
+//! client costs:
 //!
 //! - the delay the others see in all (and its longest stretch) while 1, 5 or 10 clients stop
 //!   reading at once;

@@ -1,6 +1,6 @@
-//! Chapter 8, "Capstone: a multi-client chat server": everything from the earlier chapters in one
-//! server that speaks the Budget Chat protocol, so `nc`, `telnet` or a few lines of Python can
-//! chat through it.
+//! The exercise of "Capstone: a multi-client chat server": everything from the earlier chapters
+//! in one server that speaks the Budget Chat protocol, so `nc`, `telnet` or a few lines of Python
+//! can chat through it.
 //!
 //! Read the chapter first: `book/src/ch08-chat-server/index.md` (or `cargo xtask book --open`).
 //! It has the protocol, the design (the room, a reader and a writer thread per client, a bounded

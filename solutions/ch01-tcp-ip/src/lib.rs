@@ -1,5 +1,5 @@
-//! Chapter 1 reference solution: what TCP promises, addresses and ports, name resolution, and a
-//! first exchange over a real connection.
+//! The reference solution of "TCP/IP in one page": what TCP promises, addresses and ports, name
+//! resolution, and a first exchange over a real connection.
 
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpStream, ToSocketAddrs};

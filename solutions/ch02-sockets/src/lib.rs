@@ -1,5 +1,5 @@
-//! Chapter 2 reference solution: the lecture's socket calls in Rust, one by one, and an echo
-//! server with its client.
+//! The reference solution of "Sockets": the lecture's socket calls in Rust, one by one, and an
+//! echo server with its client.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -92,7 +92,7 @@ pub fn serve_one(listener: &TcpListener) -> io::Result<u64> {
 /// then returns `Ok(0)`), and returns everything the server sends back until it closes.
 ///
 /// This client sends everything before it reads anything. That is fine for a few kilobytes;
-/// chapter 4 shows why it deadlocks with megabytes, and how to fix it.
+/// "Disconnects and blocking" shows why it deadlocks with megabytes, and how to fix it.
 pub fn echo_client(server: SocketAddr, payload: &[u8]) -> io::Result<Vec<u8>> {
     let mut stream = TcpStream::connect(server)?;
     send_all(&mut stream, payload)?;

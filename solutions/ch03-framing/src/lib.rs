@@ -1,5 +1,6 @@
-//! Chapter 3 reference solution: line framing and length-prefix framing over a byte stream, with
-//! leftovers kept between reads and a size limit checked before anything is allocated.
+//! The reference solution of "Stream framing": line framing and length-prefix framing over a byte
+//! stream, with leftovers kept between reads and a size limit checked before anything is
+//! allocated.
 
 use std::error::Error;
 use std::fmt;

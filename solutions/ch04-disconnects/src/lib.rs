@@ -1,5 +1,5 @@
-//! Chapter 4 reference solution: the end of a stream, a reset, a peer that goes silent, a
-//! server that can be stopped, and a client that cannot deadlock.
+//! The reference solution of "Disconnects and blocking": the end of a stream, a reset, a peer
+//! that goes silent, a server that can be stopped, and a client that cannot deadlock.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

@@ -1,5 +1,6 @@
-//! Chapter 5 reference solution: an incremental, strict UTF-8 decoder, a text reader built on it,
-//! text lines on top of chapter 3's framing, and cutting text to a byte limit.
+//! The reference solution of "Bytes and text": an incremental, strict UTF-8 decoder, a text
+//! reader built on it, text lines on top of the line framing of "Stream framing", and cutting text
+//! to a byte limit.
 
 use std::error::Error;
 use std::fmt;

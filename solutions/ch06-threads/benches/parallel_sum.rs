@@ -48,7 +48,7 @@ fn rust(items: &[u64], threads: usize) -> Duration {
     })
 }
 
-/// The lecture-style Python script of chapter 6, on `workers` threads; `None` without Python.
+/// The lecture-style Python script of "Threads", on `workers` threads; `None` without Python.
 fn python(workers: usize) -> Option<Duration> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../book/listings/ch06-threads/python/count_threads.py");

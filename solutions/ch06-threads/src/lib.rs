@@ -1,5 +1,6 @@
-//! Chapter 6 reference solution: start threads and collect what each returns, split CPU-bound
-//! work over N threads that really run at the same time, and serve many echo clients at once.
+//! The reference solution of "Threads": start threads and collect what each returns, split
+//! CPU-bound work over N threads that really run at the same time, and serve many echo clients at
+//! once.
 
 use std::any::Any;
 use std::io;

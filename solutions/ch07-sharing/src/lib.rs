@@ -1,5 +1,6 @@
-//! Chapter 7 reference solution: a registry that many threads use at once, a worker pool with a
-//! bounded queue, and a pipeline of stages connected by bounded channels.
+//! The reference solution of "Sharing between threads": a registry that many threads use at
+//! once, a worker pool with a bounded queue, and a pipeline of stages connected by bounded
+//! channels.
 
 use std::any::Any;
 use std::collections::HashMap;

@@ -1,5 +1,6 @@
-//! Chapter 8 reference solution: a multi-client chat server that speaks the Budget Chat protocol
-//! (as chapter 8 of the book states it), with a bounded queue per client and a graceful shutdown.
+//! The capstone's reference solution: a multi-client chat server that speaks the Budget Chat
+//! protocol (as the book's capstone chapter states it), with a bounded queue per client and a
+//! graceful shutdown.
 //!
 //! The threads: one acceptor; for every connection a reader (which also runs the conversation)
 //! and, once the client has joined, a writer. The room is the only shared state, behind one

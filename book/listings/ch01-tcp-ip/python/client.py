@@ -1,4 +1,4 @@
-# Chapter 1: the lecture's client, in the lecture's Python calls.
+# The lecture's client, in the lecture's Python calls.
 # It sends a greeting, prints what the server sent, and closes.
 # The port comes from the command line.
 import socket

@@ -1,4 +1,4 @@
-# Chapter 1: the lecture's server, in the lecture's Python calls.
+# The lecture's server, in the lecture's Python calls.
 # It greets one client, prints what the client says, and ends.
 # The port comes from the command line (0: let the system choose);
 # the server prints the port it listens on before it waits.

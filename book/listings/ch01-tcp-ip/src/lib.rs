@@ -1,4 +1,5 @@
-//! The code that chapter 1 of the book shows, included by anchor and compiled here.
+//! The code that the book's chapter "TCP/IP in one page" shows, included by anchor and compiled
+//! here.
 //!
 //! The programs in `src/bin/` print the output the chapter shows (the book runs them when it is
 //! built); the tests below run the functions here over loopback.

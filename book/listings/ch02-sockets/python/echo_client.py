@@ -1,4 +1,4 @@
-# Chapter 2: a Python client for the Rust echo server, with the calls of
+# A Python client for the Rust echo server, with the calls of
 # the lecture's client. The book's program passes the port in; the
 # greeting is longer than the lecture's b"hello".
 import socket

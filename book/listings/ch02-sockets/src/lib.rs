@@ -1,4 +1,4 @@
-//! The code that chapter 2 of the book shows, included by anchor and compiled here: the
+//! The code that the book's chapter "Sockets" shows, included by anchor and compiled here: the
 //! lecture's socket calls in Rust, one by one.
 //!
 //! Every line the book shows is at most 80 columns wide, so no listing scrolls sideways.

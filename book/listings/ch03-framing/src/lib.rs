@@ -1,4 +1,4 @@
-//! The code that chapter 3 of the book shows, included by anchor and compiled here.
+//! The code that the book's chapter "Stream framing" shows, included by anchor and compiled here.
 //!
 //! The programs in `src/bin/` print the output the chapter shows (the book runs them when it is
 //! built); the tests below run the functions here.
@@ -133,7 +133,7 @@ pub fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 // ANCHOR_END: fill
 
 // ANCHOR: two_lines
-/// Reads two lines from `reader`. (This one has a bug: chapter 3's
+/// Reads two lines from `reader`. (This one has a bug: this chapter's
 /// "Check yourself" asks you to find it.)
 pub fn two_lines(mut reader: impl Read) -> io::Result<(String, String)> {
     let mut first = String::new();

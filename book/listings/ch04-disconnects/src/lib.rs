@@ -1,5 +1,6 @@
-//! The code that chapter 4 of the book shows, included by anchor and compiled here: how a
-//! connection ends, what blocks, a deadline, a stop flag, and the 8 MiB deadlock.
+//! The code that the book's chapter "Disconnects and blocking" shows, included by anchor and
+//! compiled here: how a connection ends, what blocks, a deadline, a stop flag, and the 8 MiB
+//! deadlock.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

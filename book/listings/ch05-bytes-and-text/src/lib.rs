@@ -1,4 +1,4 @@
-//! The code that chapter 5 of the book shows, included by anchor and compiled here.
+//! The code that the book's chapter "Bytes and text" shows, included by anchor and compiled here.
 //!
 //! The programs in `src/bin/` print the output the chapter shows (the book runs them when it is
 //! built); the tests below check the functions here.

@@ -1,4 +1,4 @@
-//! Does not compile, on purpose: chapter 6's start/join example without
+//! Does not compile, on purpose: the start/join example of "Threads" without
 //! `move`, so each closure borrows the loop's `n`. The book compiles it at
 //! build time and shows rustc's error (E0373).
 

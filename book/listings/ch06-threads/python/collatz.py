@@ -1,6 +1,6 @@
-# The CPU-bound work that chapter 6 times: the total number of Collatz steps
-# of every number in a range. Pure Python arithmetic, so a thread running it
-# holds the GIL the whole time.
+# The CPU-bound work that the chapter "Threads" times: the total number of
+# Collatz steps of every number in a range. Pure Python arithmetic, so a thread
+# running it holds the GIL the whole time.
 
 
 # ANCHOR: steps

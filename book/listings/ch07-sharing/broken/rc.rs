@@ -1,4 +1,4 @@
-//! Does not compile, on purpose: chapter 6's start/join example with each
+//! Does not compile, on purpose: the start/join example of "Threads" with each
 //! thread's number in an `Rc`, which is not `Send`. The book compiles it at
 //! build time and shows rustc's error (E0277).
 

@@ -1,5 +1,5 @@
-//! The code that chapter 7 of the book shows, included by anchor and compiled
-//! (and tested) here.
+//! The code that the book's chapter "Sharing between threads" shows, included
+//! by anchor and compiled (and tested) here.
 
 pub mod car_park;
 pub mod worker;
@@ -103,7 +103,7 @@ pub fn transfer(from: &Account, to: &Account, amount: i64) {
 mod tests {
     use super::*;
 
-    use ch06_threads_listings::{expect_compile_error, rustc_runs};
+    use testkit::compile::{expect_compile_error, rustc_runs};
 
     #[test]
     fn an_rc_moved_into_a_thread_is_refused_with_e0277() {

@@ -57,7 +57,8 @@ fn run_jobs(queue: Receiver<Job>) -> Vec<String> {
     panics
 }
 
-/// A panic's message: its payload as a `&str` or a `String` (chapter 6).
+/// A panic's message: its payload as a `&str` or a `String`, as the threads
+/// chapter showed.
 fn panic_message(payload: Box<dyn Any + Send>) -> String {
     match payload.downcast::<String>() {
         Ok(text) => *text,

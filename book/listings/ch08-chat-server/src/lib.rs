@@ -1,4 +1,4 @@
-//! The code that chapter 8 of the book shows, included by anchor and compiled
+//! The code that the book's capstone shows, included by anchor and compiled
 //! here: the pieces of a chat server's design, and the naive server (built
 //! from the lecture's calls) whose broadcast stalls. The programs in `src/bin`
 //! also run the reference server, as a program of its own (see

@@ -1,4 +1,4 @@
-//! The reference chat server of chapter 8, run as a program of its own by the
+//! The capstone's reference chat server, run as a program of its own by the
 //! programs that show it at work (`session` and `stalled-reader`).
 //!
 //! This crate does not depend on the reference solution, so that it builds in

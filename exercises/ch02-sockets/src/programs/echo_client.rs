@@ -1,4 +1,4 @@
-//! The chapter 2 echo client as a program. The binary that includes this module names the crate
+//! The echo client as a program. The binary that includes this module names the crate
 //! whose `echo_client` it runs `chapter`: your exercise (`cargo run -p ch02-sockets --bin
 //! echo-client -- ADDRESS:PORT "hello"`), or the reference solution in the instructor's workbook.
 //!

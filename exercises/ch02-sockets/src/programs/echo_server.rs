@@ -1,4 +1,4 @@
-//! The chapter 2 echo server as a program. The binary that includes this module names the crate
+//! The echo server as a program. The binary that includes this module names the crate
 //! whose `listen` and `serve_one` it runs `chapter`: your exercise (`cargo run -p ch02-sockets
 //! --bin echo-server`), or the reference solution in the instructor's workbook.
 //!

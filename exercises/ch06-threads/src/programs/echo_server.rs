@@ -1,4 +1,4 @@
-//! The chapter 6 echo server as a program: a thread per client, so clients are served at once.
+//! The threaded echo server as a program: a thread per client, so clients are served at once.
 //! The binary that includes this module names the crate whose `serve` it runs `chapter`: your
 //! exercise (`cargo run -p ch06-threads --bin echo-server`), or the reference solution in the
 //! instructor's workbook.

@@ -1,6 +1,6 @@
-//! What the chapter 8 benchmarks share: a chat server run as a child process, what the operating
-//! system says it uses (memory, CPU, descriptors, threads: from `/proc`, so Linux only; "n/a"
-//! elsewhere), and a client.
+//! What the chat server's benchmarks share: a chat server run as a child process, what the
+//! operating system says it uses (memory, CPU, descriptors, threads: from `/proc`, so Linux only;
+//! "n/a" elsewhere), and a client.
 //!
 //! The server under test is the `chat-server` program of the package that runs the benchmark.
 //! Set `CHAT_SERVER_BASELINE` to the path of another `chat-server` binary (an older build, say)

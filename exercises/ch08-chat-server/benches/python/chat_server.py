@@ -1,5 +1,5 @@
-# The chat server of chapter 8, in Python, built from the lecture's calls, for the benchmark beside it:
-# a thread per client, one lock around the shared dictionary of clients, and a broadcast that
+# The capstone's chat server, in Python, built from the lecture's calls, for the benchmark beside
+# it: a thread per client, one lock around the shared dictionary of clients, and a broadcast that
 # calls sendall on every other client with the lock held. No limits: a line is read until its
 # b"\n", however long. Usage: python3 chat_server.py [port]   (port 0: any free port)
 import socket

@@ -1,4 +1,4 @@
-//! The chapter 8 chat server as a program. The binary that includes this module names the crate
+//! The chat server as a program. The binary that includes this module names the crate
 //! whose `Server` it runs `chapter`: your exercise (`cargo run -p ch08-chat-server --bin
 //! chat-server`), or the reference solution in the instructor's workbook.
 //!

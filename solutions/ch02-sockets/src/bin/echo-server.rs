@@ -1,4 +1,4 @@
-//! The chapter 2 echo server on the reference solution: the program students run on their own
+//! The echo server on the reference solution: the program students run on their own
 //! code, from the exercise's `src/programs/echo_server.rs`.
 
 use ch02_sockets_solution as chapter;

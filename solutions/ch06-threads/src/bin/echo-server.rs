@@ -1,4 +1,4 @@
-//! The chapter 6 echo server on the reference solution: the program students run on their own
+//! The threaded echo server on the reference solution: the program students run on their own
 //! code, from the exercise's `src/programs/echo_server.rs`.
 
 use ch06_threads_solution as chapter;

@@ -1,4 +1,4 @@
-//! The chapter 8 chat server on the reference solution: the program students run on their own
+//! The chat server on the reference solution: the program students run on their own
 //! code, from the exercise's `src/programs/chat_server.rs`.
 
 use ch08_chat_server_solution as chapter;

@@ -1,4 +1,5 @@
-//! A first exchange over loopback: a server thread and a client in one program, for chapter 1.
+//! A first exchange over loopback: a server thread and a client in one program, for the chapter
+//! "TCP/IP in one page".
 //!
 //! The transcript is printed after both sides have finished, in a fixed order, and without the
 //! port number (which changes each run), so the book's copy of the output never goes stale.

@@ -1,6 +1,6 @@
 //! Parses a few pieces of text as endpoints and prints what each one is,
-//! for chapter 1. It uses std only and no network, so the book lets you
-//! run it in the Rust Playground.
+//! for the chapter "TCP/IP in one page". It uses std only and no network, so
+//! the book lets you run it in the Rust Playground.
 
 use std::net::SocketAddr;
 

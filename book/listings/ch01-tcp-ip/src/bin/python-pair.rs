@@ -1,5 +1,5 @@
-//! Runs the lecture's Python server and client against each other, for chapter 1, and prints
-//! what each one printed.
+//! Runs the lecture's Python server and client against each other, for the chapter "TCP/IP in one
+//! page", and prints what each one printed.
 //!
 //! The server binds port 0 and prints the port the system chose; this program hands that port
 //! to the client, and prints `<port>` in its place, so the book's copy of the output never goes

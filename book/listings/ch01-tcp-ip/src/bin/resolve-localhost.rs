@@ -1,5 +1,5 @@
 //! Resolves `localhost` and two IP literals, and prints every address each one gives, in the
-//! order the resolver gave them, for chapter 1.
+//! order the resolver gave them, for the chapter "TCP/IP in one page".
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};

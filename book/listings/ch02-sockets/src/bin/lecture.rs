@@ -1,4 +1,5 @@
-//! The lecture's server and client, in Rust, talking to each other over loopback, for chapter 2.
+//! The lecture's server and client, in Rust, talking to each other over loopback, for the chapter
+//! "Sockets".
 //!
 //! The server runs on a thread of its own, bound to port 0; the port is not printed, so the
 //! book's copy of the output never goes stale.

@@ -1,4 +1,5 @@
-//! Binds listeners on port 0 for IPv4 and IPv6, the loopback and every interface, for chapter 2.
+//! Binds listeners on port 0 for IPv4 and IPv6, the loopback and every interface, for the chapter
+//! "Sockets".
 //!
 //! The chosen ports change on every run, so the program prints `<port>` for them.
 

@@ -1,5 +1,5 @@
-//! Runs the lecture's Python client against a Rust echo server, for chapter 2: the two languages
-//! speak the same TCP.
+//! Runs the lecture's Python client against a Rust echo server, for the chapter "Sockets": the two
+//! languages speak the same TCP.
 //!
 //! The server binds port 0 and hands the chosen port to the Python script on its command line;
 //! only the script's own output is printed.

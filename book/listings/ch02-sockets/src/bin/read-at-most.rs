@@ -1,5 +1,5 @@
 //! Shows that `read` returns at most as many bytes as the buffer holds, and `Ok(0)` at the end,
-//! for chapter 2.
+//! for the chapter "Sockets".
 //!
 //! The sender finishes (and closes) before the receiver starts reading, so every byte is already
 //! waiting and the reads come out the same on every run.

@@ -1,5 +1,5 @@
-//! Shows what `SO_REUSEADDR` is for, for chapter 2: a server that closed a connection and
-//! restarts at once can bind its port again only with the option set.
+//! Shows what `SO_REUSEADDR` is for, for the chapter "Sockets": a server that closed a connection
+//! and restarts at once can bind its port again only with the option set.
 //!
 //! Run on Unix, where the option means this; the book is built on Linux.
 

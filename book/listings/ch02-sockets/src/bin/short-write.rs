@@ -1,4 +1,5 @@
-//! Shows `write` taking only part of a buffer, and `write_all` taking all of it, for chapter 2.
+//! Shows `write` taking only part of a buffer, and `write_all` taking all of it, for the chapter
+//! "Sockets".
 //!
 //! How much one `write` takes depends on the machine's socket buffers, so the program prints
 //! only whether it was everything, never the number.

@@ -1,5 +1,5 @@
 //! A peer that closes before a frame's header and one that closes inside it: `read_exact` gives
-//! the same error for both, `fill` tells them apart, for chapter 3.
+//! the same error for both, `fill` tells them apart, for the chapter "Stream framing".
 
 use std::io::{self, Read};
 

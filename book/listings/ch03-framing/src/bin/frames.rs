@@ -1,5 +1,5 @@
 //! Length-prefixed frames byte by byte, and what `receive_frame` makes of a hostile or cut-off
-//! peer, for chapter 3.
+//! peer, for the chapter "Stream framing".
 
 use std::io;
 

@@ -1,5 +1,5 @@
-//! A line server with the lecture's mistake, to run behind `cargo xtask proxy` in chapter 3: it
-//! takes every read for one message. Run it, then connect through the proxy with `nc` and watch
+//! A line server with the lecture's mistake, to run behind `cargo xtask proxy` in "Stream framing":
+//! it takes every read for one message. Run it, then connect through the proxy with `nc` and watch
 //! it misread what you type.
 //!
 //! `cargo run -p ch03-framing-listings --bin naive-server [ADDR]` (default `127.0.0.1:0`, a free

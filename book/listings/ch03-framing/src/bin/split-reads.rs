@@ -1,6 +1,6 @@
 //! The lecture's three messages, cut into pieces on their way to a naive server and to a framed
-//! one, for chapter 3. The naive server takes each read for a message; the framed server finds
-//! every message, however the stream was cut.
+//! one, for the chapter "Stream framing". The naive server takes each read for a message; the
+//! framed server finds every message, however the stream was cut.
 //!
 //! The program plays the client and the re-cutting proxy in one (`cargo xtask proxy` does the
 //! same between separate programs), and writes each piece only once the server has dealt with

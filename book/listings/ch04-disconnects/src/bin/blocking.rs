@@ -1,5 +1,5 @@
 //! What blocks, and the three ways out: a timeout, non-blocking mode, and the error each gives,
-//! for chapter 4.
+//! for the chapter "Disconnects and blocking".
 
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};

@@ -1,5 +1,5 @@
-//! Writing to a peer that has gone, for chapter 4: the first write still succeeds, a later one
-//! fails, and the program lives on to report it.
+//! Writing to a peer that has gone, for the chapter "Disconnects and blocking": the first write
+//! still succeeds, a later one fails, and the program lives on to report it.
 //!
 //! How many writes succeed before the failure depends on timing, so only the error is printed.
 

@@ -1,4 +1,5 @@
-//! A clean close and a reset, seen from the reading side, for chapter 4.
+//! A clean close and a reset, seen from the reading side, for the chapter
+//! "Disconnects and blocking".
 
 use std::io::{self, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,5 +1,5 @@
 //! Why a client that writes 8 MiB to an echo server before reading anything gets stuck, and
-//! the fix, for chapter 4.
+//! the fix, for the chapter "Disconnects and blocking".
 //!
 //! The stuck client gets a 2-second write timeout, so the program reports the deadlock instead
 //! of hanging for ever. How much was sent before it stuck depends on the machine's buffers, so

@@ -1,5 +1,5 @@
 //! A flag that one thread sets and another reads: an `AtomicBool`, shared by reference between
-//! scoped threads, for chapter 4.
+//! scoped threads, for the chapter "Disconnects and blocking".
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;

@@ -1,5 +1,5 @@
 //! What UTF-8 looks like on the wire, bytes against characters, and where a string may be cut,
-//! for chapter 5.
+//! for the chapter "Bytes and text".
 
 use ch05_bytes_and_text_listings::hex;
 

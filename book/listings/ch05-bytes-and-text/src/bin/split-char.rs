@@ -1,5 +1,5 @@
-//! What happens when a read ends in the middle of a character, for chapter 5: each way of
-//! decoding the two reads of "héllo".
+//! What happens when a read ends in the middle of a character, for the chapter "Bytes and text":
+//! each way of decoding the two reads of "héllo".
 
 use ch05_bytes_and_text_listings::{as_text, hex};
 

@@ -1,5 +1,5 @@
 //! What `std::str::from_utf8` and `String::from_utf8` say about bytes that are not (yet) text,
-//! for chapter 5.
+//! for the chapter "Bytes and text".
 
 use ch05_bytes_and_text_listings::{check, hex};
 

@@ -1,4 +1,4 @@
-//! Chapter 6's first example in Rust: three workers, each greeting five
+//! The first example of "Threads" in Rust: three workers, each greeting five
 //! times, and a main thread that waits for all of them.
 
 // ANCHOR: start_join

@@ -1,8 +1,8 @@
-//! The pitfall of chapter 8, happening: sam joins a chat and never reads. Alice
-//! sends 5000 lines of 1 KB, 50 at a time, and bob reads each batch before the
-//! next is sent. Against the naive server, which writes to every socket
-//! while holding the room's lock, bob stops receiving once sam's buffers are
-//! full; against the reference server, which queues lines and disconnects a
+//! The pitfall of the capstone, happening: sam joins a chat and never reads.
+//! Alice sends 5000 lines of 1 KB, 50 at a time, and bob reads each batch
+//! before the next is sent. Against the naive server, which writes to every
+//! socket while holding the room's lock, bob stops receiving once sam's buffers
+//! are full; against the reference server, which queues lines and disconnects a
 //! client whose queue stays full for two seconds, bob gets them all, after one
 //! pause.
 
