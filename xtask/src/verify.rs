@@ -353,7 +353,13 @@ fn verify_chapter(
         shell.status(
             Tone::Good,
             "Verified",
-            format!("{label}: {count} tests pass on the solution and fail on the stub"),
+            format!(
+                "{label}: {}",
+                match count {
+                    1 => "1 test passes on the solution and fails on the stub".to_string(),
+                    _ => format!("{count} tests pass on the solution and fail on the stub"),
+                }
+            ),
         );
         tally.add(true, count);
     } else {
@@ -499,8 +505,12 @@ fn verify_mutants(
             Tone::Good,
             "Caught",
             format!(
-                "{}: all {caught} classic mistakes in {}",
+                "{}: {} in {}",
                 chapter.id,
+                match caught {
+                    1 => "the 1 classic mistake".to_string(),
+                    _ => format!("all {caught} classic mistakes"),
+                },
                 mutants::FILE
             ),
         );

@@ -480,14 +480,28 @@ fn assert_shows_what_the_published_book_shows(copy: &Path) {
             "book/src/{path} still has a command that needs the reference solutions"
         );
     }
-    let capstone = fs::read_to_string(copy.join("book/src/ch08-chat-server/index.md")).unwrap();
+    // The chat server's page, found by its slug: `chapters drop|move` renumber its folder. A
+    // course that left the chapter out has nothing more to check here.
+    let Some(capstone) = fs::read_dir(copy.join("book/src"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|dir| {
+            dir.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .ends_with("-chat-server")
+        })
+    else {
+        return;
+    };
+    let capstone = fs::read_to_string(capstone.join("index.md")).unwrap();
     for line in [
         "alice <- * bob has entered the room",
         "bob received 5000 of the 5000 lines",
     ] {
         assert!(
             capstone.contains(line),
-            "the copy's chapter 8 page does not show the reference server's output ({line:?})"
+            "the copy's chat server page does not show the reference server's output ({line:?})"
         );
     }
 }
