@@ -83,21 +83,9 @@ impl Args {
                     "{} is the only chapter; a workbook needs one",
                     chapter.id
                 );
-                let after: Vec<Slot> = workbook
-                    .chapters
-                    .iter()
-                    .filter(|c| c.slug != chapter.slug)
-                    .map(stays)
-                    .collect();
-                let outcome = reshape::apply(workbook, &after, force)?;
-                reshape::refresh_lock_file(&workbook.root, shell);
-                report(
-                    shell,
-                    &format!("{} · {}", chapter.id, chapter.title),
-                    &outcome,
-                    "Dropped",
-                );
-                Ok(true)
+                let after = all_but(workbook, chapter);
+                let what = format!("{} · {}", chapter.id, chapter.title);
+                reshape_to(workbook, shell, &after, force, &what, "Dropped")
             }
             Some(Action::Move { chapter, to, force }) => {
                 workbook.require_solutions("move a chapter")?;
@@ -107,25 +95,38 @@ impl Args {
                     (1..=count).contains(&to),
                     "there is no place {to}: the chapters are numbered 1 to {count}"
                 );
-                let mut after: Vec<Slot> = workbook
-                    .chapters
-                    .iter()
-                    .filter(|c| c.slug != chapter.slug)
-                    .map(stays)
-                    .collect();
+                let mut after = all_but(workbook, chapter);
                 after.insert(to as usize - 1, stays(chapter));
-                let outcome = reshape::apply(workbook, &after, force)?;
-                reshape::refresh_lock_file(&workbook.root, shell);
-                report(
-                    shell,
-                    &format!("{} · {} to ch{to}", chapter.id, chapter.title),
-                    &outcome,
-                    "Moved",
-                );
-                Ok(true)
+                let what = format!("{} · {} to ch{to}", chapter.id, chapter.title);
+                reshape_to(workbook, shell, &after, force, &what, "Moved")
             }
         }
     }
+}
+
+/// Every chapter but `chapter`, each where it is now.
+fn all_but(workbook: &Workbook, chapter: &Chapter) -> Vec<Slot> {
+    workbook
+        .chapters
+        .iter()
+        .filter(|c| c.slug != chapter.slug)
+        .map(stays)
+        .collect()
+}
+
+/// Makes the list of chapters `after`, and says what changed under `verb`.
+fn reshape_to(
+    workbook: &Workbook,
+    shell: &Shell,
+    after: &[Slot],
+    force: bool,
+    what: &str,
+    verb: &str,
+) -> Result<bool> {
+    let outcome = reshape::apply(workbook, after, force)?;
+    reshape::refresh_lock_file(&workbook.root, shell);
+    report(shell, what, &outcome, verb);
+    Ok(true)
 }
 
 fn stays(chapter: &Chapter) -> Slot {

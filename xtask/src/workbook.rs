@@ -654,6 +654,20 @@ pub fn slash(path: &Path) -> String {
 mod tests {
     use super::*;
 
+    /// An empty folder of its own under the system's temporary folder, for a small tree.
+    fn scratch(purpose: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("workbook-{purpose}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        root
+    }
+
+    /// Writes `text` to `path` under `root`, making the folders it needs.
+    fn write_into(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
     fn chapter(number: u32, slug: &str) -> Chapter {
         Chapter::new(number, slug, "T", false)
     }
@@ -794,13 +808,8 @@ mod tests {
     /// named; the Rust Book's chapters and references that resolve are not.
     #[test]
     fn stale_chapter_names_are_named() {
-        let root = std::env::temp_dir().join(format!("workbook-names-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        };
+        let root = scratch("names");
+        let write = |path: &str, text: &str| write_into(&root, path, text);
         write(
             MANIFEST,
             "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nhints = [\"h\"]\n",
@@ -837,13 +846,8 @@ mod tests {
     /// A small tree with one problem of each kind, each of which must be named.
     #[test]
     fn every_disagreement_is_named() {
-        let root = std::env::temp_dir().join(format!("workbook-tree-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
-        let write = |path: &str, text: &str| {
-            let path = root.join(path);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, text).unwrap();
-        };
+        let root = scratch("tree");
+        let write = |path: &str, text: &str| write_into(&root, path, text);
         write(
             MANIFEST,
             "[[chapter]]\nid = \"ch1\"\nslug = \"one\"\ntitle = \"One\"\nhints = [\"h\"]\n[chapter.points]\nno_such_test = 2\n",
